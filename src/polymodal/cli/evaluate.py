@@ -1,0 +1,29 @@
+"""``polymodal eval RUN_DIR [--split SPLIT] [--checkpoint best|last]``"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "eval", help="evaluate a trained run on a split",
+        description="Rebuild a run's model from RUN_DIR/config.yaml and a checkpoint, evaluate "
+        "one split, print its metrics and write RUN_DIR/eval/<split>.json.",
+    )
+    parser.add_argument("run_dir", help="a run folder written by polymodal train")
+    parser.add_argument("--split", default="test", help="split to evaluate (default: test)")
+    parser.add_argument("--checkpoint", default="best", help="best (default), last, or step_N")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from polymodal.recipes.evaluate import evaluate_run
+    from polymodal.recipes.summary import format_table
+
+    result = evaluate_run(args.run_dir, args.split, args.checkpoint)
+    rows = [[name, f"{value:.4f}" if name == "loss" else f"{value:.2f}"]
+            for name, value in result.metrics.items()]
+    print(format_table(["metric", args.split], rows))
+    return 0

@@ -1,0 +1,47 @@
+"""``polymodal predict RUN_DIR --image PATH --question TEXT``"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "predict", help="answer one input with a trained run",
+        description="Load a trained run and print its top predictions with probabilities.",
+        epilog="example:\n  polymodal predict runs/easy_vqa --image shape.png "
+        "--question 'what color is the shape?'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("run_dir", help="a run folder written by polymodal train")
+    parser.add_argument("--image", help="image file (PNG, JPEG, ...) for the 'image' input")
+    parser.add_argument("--question", help="text for the 'question' input")
+    parser.add_argument(
+        "--text", action="append", default=[], metavar="FIELD=TEXT",
+        help="text for another input field (repeatable)",
+    )
+    parser.add_argument("--top-k", type=int, default=5, help="how many answers (default 5)")
+    parser.add_argument("--checkpoint", default="best", help="best (default) or last")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from polymodal.data.images import load_image
+    from polymodal.errors import PolymodalError
+    from polymodal.recipes.predict import Predictor
+
+    sample: dict[str, Any] = {}
+    if args.image is not None:
+        sample["image"] = load_image(args.image)
+    if args.question is not None:
+        sample["question"] = args.question
+    for item in args.text:
+        field, separator, text = item.partition("=")
+        if not separator:
+            raise PolymodalError(f"--text {item!r}: expected FIELD=TEXT")
+        sample[field] = text
+    predictor = Predictor(args.run_dir, args.checkpoint)
+    for rank, (label, probability) in enumerate(predictor.predict(sample, args.top_k), start=1):
+        print(f"{rank}. {label:20s} {probability:.4f}")
+    return 0

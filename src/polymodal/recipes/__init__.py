@@ -1,0 +1,1 @@
+"""Recipes: plain functions, one per way of training or evaluating."""

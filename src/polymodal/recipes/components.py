@@ -1,0 +1,122 @@
+"""Building a run's pieces from its config: shared by training, evaluation and prediction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from polymodal.config import instantiate
+from polymodal.data.batch import collate
+from polymodal.data.fields import field_values
+from polymodal.data.pipeline import TransformedDataset
+from polymodal.errors import ConfigError
+from polymodal.recipes.run_dir import RunDir
+from polymodal.tasks.base import Task
+
+Transforms = dict[str, Callable[[Any], Any]]
+
+
+def build_dataset(config: DictConfig, split: str) -> Dataset[dict[str, Any]]:
+    node = config.data.get(split)
+    if node is None:
+        raise ConfigError(f"data.{split}: no dataset configured for split {split!r}")
+    dataset: Dataset[dict[str, Any]] = instantiate(node, path=f"data.{split}")
+    return dataset
+
+
+def build_transforms(
+    config: DictConfig,
+    train: Dataset[dict[str, Any]] | None = None,
+    run: RunDir | None = None,
+) -> Transforms:
+    """Builds ``transforms``; those with state (tokenizers) are fitted on ``train``'s field
+    values, or loaded from ``run`` when it has them."""
+    transforms: Transforms = {}
+    for field, node in (config.get("transforms") or {}).items():
+        transform = instantiate(node, path=f"transforms.{field}")
+        if hasattr(transform, "fit"):
+            state_file = run.transform_state(str(field)) if run is not None else None
+            if state_file is not None and state_file.is_file():
+                transform.load_state_dict(run.read_json(state_file))  # type: ignore[union-attr]
+            elif train is not None:
+                transform.fit(field_values(train, str(field)))
+            else:
+                raise ConfigError(f"transforms.{field} must be fitted, but no data was given")
+        transforms[str(field)] = transform
+    return transforms
+
+
+def build_batch_transforms(config: DictConfig) -> Transforms:
+    """Builds ``batch_transforms``: field → callable applied to collated batches on the device."""
+    return {
+        str(field): instantiate(node, path=f"batch_transforms.{field}")
+        for field, node in (config.get("batch_transforms") or {}).items()
+    }
+
+
+def build_task(
+    config: DictConfig, train: Dataset[dict[str, Any]] | None = None, run: RunDir | None = None
+) -> Task:
+    task: Task = instantiate(config.task, path="task")
+    if run is not None and run.task_state.is_file():
+        task.load_state_dict(run.read_json(run.task_state))
+    elif train is not None:
+        task.fit(train)
+    else:
+        raise ConfigError("the task must be fitted on training data, but none was given")
+    return task
+
+
+def fill_meta(config: DictConfig, transforms: Transforms, task: Task) -> dict[str, int]:
+    """Sets ``meta`` — sizes learned from data that the model config interpolates — to
+    ``<field>_vocab_size`` for each tokenizer, plus the task's sizes (``num_answers``…)."""
+    meta = {
+        f"{field}_vocab_size": int(transform.vocab_size)  # type: ignore[attr-defined]
+        for field, transform in transforms.items()
+        if hasattr(transform, "vocab_size")
+    }
+    meta.update(task.meta())
+    OmegaConf.set_struct(config, False)
+    config.meta = meta
+    return meta
+
+
+def save_fitted_state(run: RunDir, transforms: Transforms, task: Task) -> None:
+    for field, transform in transforms.items():
+        if hasattr(transform, "state_dict"):
+            run.write_json(run.transform_state(field), transform.state_dict())
+    run.write_json(run.task_state, task.state_dict())
+
+
+def build_model(config: DictConfig) -> nn.Module:
+    model: nn.Module = instantiate(config.model, path="model")
+    if not isinstance(model, nn.Module):
+        raise ConfigError(f"model: {config.model._component_} did not build a torch.nn.Module")
+    return model
+
+
+def make_loader(
+    dataset: Dataset[dict[str, Any]],
+    batch_size: int,
+    num_workers: int,
+    sampler: Sampler[int] | None = None,
+) -> DataLoader[dict[str, Any]]:
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        sampler=sampler,
+        shuffle=False,
+        num_workers=num_workers,
+        collate_fn=collate,
+        persistent_workers=False,
+    )
+
+
+def prepared(
+    dataset: Dataset[dict[str, Any]], transforms: Transforms, task: Task
+) -> TransformedDataset:
+    return TransformedDataset(dataset, transforms, task.targets)

@@ -1,0 +1,114 @@
+"""The recipe's own config sections (those that are settings, not components), checked
+against dataclasses so that a misspelled key is an error, not silently ignored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from omegaconf import DictConfig
+
+from polymodal.config import to_plain
+from polymodal.errors import ConfigError
+
+TOP_LEVEL_KEYS = frozenset(
+    {"name", "seed", "device", "output_dir", "resume", "meta", "data", "transforms", "task",
+     "model", "optimizer", "training", "batch_transforms"}
+)
+DATA_SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """``training:`` — how long and how to optimise.
+
+    Attributes:
+        epochs: passes over the training split (ignored when ``max_steps`` is set).
+        max_steps: optimizer steps in all, or ``None`` to use ``epochs``.
+        grad_accumulation: batches whose gradients are summed per optimizer step.
+        grad_clip: maximum global gradient norm (``None``: no clipping).
+        precision: ``fp32`` or ``bf16`` (autocast).
+        warmup_fraction: share of the steps spent warming the learning rate up.
+        min_lr_ratio: the cosine schedule ends at this fraction of the learning rate.
+        eval_every: evaluate on ``val`` every this many steps (``None``: each epoch's end).
+        checkpoint_every: save ``last`` every this many steps (``None``: at evaluations only).
+        log_every: log the training loss every this many steps.
+        best_metric: the metric (as logged, e.g. ``val/accuracy``) that picks ``best``.
+        best_mode: ``max`` or ``min``.
+        final_checkpoint: which checkpoint the final evaluation uses: ``best`` or ``last``.
+    """
+
+    epochs: int = 1
+    max_steps: int | None = None
+    grad_accumulation: int = 1
+    grad_clip: float | None = 1.0
+    precision: str = "fp32"
+    warmup_fraction: float = 0.05
+    min_lr_ratio: float = 0.01
+    eval_every: int | None = None
+    checkpoint_every: int | None = None
+    log_every: int = 50
+    best_metric: str = "val/accuracy"
+    best_mode: str = "max"
+    final_checkpoint: str = "best"
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """``data:`` — loading (the ``train`` / ``val`` / ``test`` datasets are components).
+
+    Attributes:
+        batch_size: training batch size (per optimizer micro-step).
+        eval_batch_size: batch size for evaluation and prediction.
+        num_workers: DataLoader worker processes (0 loads in the main process).
+    """
+
+    batch_size: int = 64
+    eval_batch_size: int = 256
+    num_workers: int = 0
+
+
+def _bind(cls: type[Any], section: str, node: Any, ignore: tuple[str, ...] = ()) -> Any:
+    values = to_plain(node) if node is not None else {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"{section}: expected a mapping, got {values!r}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known - set(ignore))
+    if unknown:
+        raise ConfigError(f"{section}: unknown key(s) {unknown}; known keys: {sorted(known)}")
+    return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def training_settings(config: DictConfig) -> TrainingSettings:
+    settings: TrainingSettings = _bind(TrainingSettings, "training", config.get("training"))
+    if settings.best_mode not in ("max", "min"):
+        raise ConfigError(f"training.best_mode must be 'max' or 'min', got {settings.best_mode!r}")
+    if settings.final_checkpoint not in ("best", "last"):
+        raise ConfigError("training.final_checkpoint must be 'best' or 'last'")
+    if settings.grad_accumulation < 1:
+        raise ConfigError("training.grad_accumulation must be ≥ 1")
+    return settings
+
+
+def data_settings(config: DictConfig) -> DataSettings:
+    return _bind(DataSettings, "data", config.get("data"), ignore=DATA_SPLITS)  # type: ignore[no-any-return]
+
+
+def settings_problems(config: DictConfig) -> list[str]:
+    """Problems with the non-component sections, for ``validate``."""
+    problems = [
+        f"{key}: unknown top-level key; known keys: {sorted(TOP_LEVEL_KEYS)}"
+        for key in config
+        if key not in TOP_LEVEL_KEYS
+    ]
+    for required in ("data", "task", "model", "optimizer"):
+        if required not in config:
+            problems.append(f"{required}: missing section")
+    if "data" in config and "train" not in config.data:
+        problems.append("data.train: missing (the training dataset component)")
+    for check in (training_settings, data_settings):
+        try:
+            check(config)
+        except (ConfigError, TypeError) as error:
+            problems.append(str(error))
+    return problems
