@@ -4,6 +4,10 @@ A sample is a ``dict[str, Any]``. :func:`collate` turns a list of samples into a
 field by field: tensors of one shape are stacked; token-id lists and tensors whose first
 dimension varies are right-padded into :class:`Padded` (values plus a boolean mask); everything
 else (strings, lists of answers, ids) stays a Python list.
+
+A field can be *shared* (:class:`Collate` ``share``): samples with the same key (e.g. several
+questions about one image) then contribute one row, and ``<field>_index`` (B,) maps each
+sample to its row — the model encodes each image once per batch.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+
+INDEX_SUFFIX = "_index"
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,10 @@ class Batch(dict[str, Any]):
 
     @property
     def size(self) -> int:
-        """The number of samples in the batch."""
-        for value in self.values():
+        """The number of samples in the batch (shared fields have fewer rows)."""
+        for key, value in self.items():
+            if f"{key}{INDEX_SUFFIX}" in self:
+                continue
             if isinstance(value, torch.Tensor):
                 return int(value.shape[0])
             if isinstance(value, Padded):
@@ -78,8 +86,24 @@ def _is_token_list(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(v, int) for v in value)
 
 
-def collate(samples: Sequence[Mapping[str, Any]]) -> Batch:
-    """Collates samples that share the same fields into a :class:`Batch`.
+def _collate_values(values: list[Any]) -> Any:
+    first = values[0]
+    if isinstance(first, torch.Tensor):
+        if first.dim() > 0 and any(v.shape != first.shape for v in values):
+            return pad_sequences(values)
+        return torch.stack(values)
+    if _is_token_list(first) and all(_is_token_list(v) for v in values):
+        return pad_sequences([torch.tensor(v, dtype=torch.long) for v in values])
+    return values
+
+
+def collate(samples: Sequence[Mapping[str, Any]], share: Mapping[str, str] | None = None) -> Batch:
+    """Collates samples that have the same fields into a :class:`Batch`.
+
+    Args:
+        samples: the samples.
+        share: field → key field; samples with equal keys share one row of that field, and
+            ``<field>_index`` maps samples to rows.
 
     Raises:
         ValueError: when samples have different fields (names the fields that differ).
@@ -91,17 +115,30 @@ def collate(samples: Sequence[Mapping[str, Any]]) -> Batch:
         if set(sample.keys()) != set(keys):
             missing = sorted(set(keys) ^ set(sample.keys()))
             raise ValueError(f"sample {index} has different fields from sample 0: {missing}")
+    share = share or {}
     batch = Batch()
     for key in keys:
-        values = [sample[key] for sample in samples]
-        first = values[0]
-        if isinstance(first, torch.Tensor):
-            if first.dim() > 0 and any(v.shape != first.shape for v in values):
-                batch[key] = pad_sequences(values)
-            else:
-                batch[key] = torch.stack(values)
-        elif _is_token_list(first) and all(_is_token_list(v) for v in values):
-            batch[key] = pad_sequences([torch.tensor(v, dtype=torch.long) for v in values])
+        if key in share:
+            rows: dict[Any, int] = {}
+            unique: list[Any] = []
+            index = []
+            for sample in samples:
+                row = rows.setdefault(sample[share[key]], len(rows))
+                if row == len(unique):
+                    unique.append(sample[key])
+                index.append(row)
+            batch[key] = _collate_values(unique)
+            batch[f"{key}{INDEX_SUFFIX}"] = torch.tensor(index, dtype=torch.long)
         else:
-            batch[key] = values
+            batch[key] = _collate_values([sample[key] for sample in samples])
     return batch
+
+
+class Collate:
+    """:func:`collate` with fixed ``share`` settings, for a DataLoader's ``collate_fn``."""
+
+    def __init__(self, share: Mapping[str, str] | None = None) -> None:
+        self.share = dict(share or {})
+
+    def __call__(self, samples: Sequence[Mapping[str, Any]]) -> Batch:
+        return collate(samples, self.share)

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from polymodal.data.batch import INDEX_SUFFIX
 from polymodal.encoders.output import EncoderOutput
 from polymodal.fusion.output import FusionOutput
 
@@ -57,10 +58,21 @@ class MultimodalModel(nn.Module):
         return list(self.encoders.keys())
 
     def encode(self, batch: Mapping[str, Any]) -> dict[str, EncoderOutput]:
+        """Encodes each modality; a shared field (``<modality>_index`` in the batch) is encoded
+        once per distinct row, then gathered back to one row per sample."""
         missing = [name for name in self.encoders if name not in batch]
         if missing:
             raise KeyError(f"batch has no field for modalities {missing}; fields: {list(batch)}")
-        return {name: encoder(batch[name]) for name, encoder in self.encoders.items()}
+        encoded = {}
+        for name, encoder in self.encoders.items():
+            output = encoder(batch[name])
+            index = batch.get(f"{name}{INDEX_SUFFIX}")
+            if index is not None:
+                output = EncoderOutput(
+                    tokens=output.tokens[index], mask=output.mask[index], pooled=output.pooled[index]
+                )
+            encoded[name] = output
+        return encoded
 
     def forward(self, batch: Mapping[str, Any]) -> ModelOutput:
         encoded = self.encode(batch)

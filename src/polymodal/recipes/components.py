@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import torch
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from polymodal.config import instantiate
-from polymodal.data.batch import collate
+from polymodal.data.batch import Collate
 from polymodal.data.fields import field_values
 from polymodal.data.pipeline import TransformedDataset
 from polymodal.errors import ConfigError
 from polymodal.recipes.run_dir import RunDir
+from polymodal.recipes.settings import DataSettings
 from polymodal.tasks.base import Task
 
 Transforms = dict[str, Callable[[Any], Any]]
@@ -101,18 +103,20 @@ def build_model(config: DictConfig) -> nn.Module:
 
 def make_loader(
     dataset: Dataset[dict[str, Any]],
-    batch_size: int,
-    num_workers: int,
+    settings: DataSettings,
+    train: bool = False,
     sampler: Sampler[int] | None = None,
 ) -> DataLoader[dict[str, Any]]:
+    """A loader in dataset order (or ``sampler``'s). Its own generator keeps the global random
+    state untouched, so starting a loader anywhere cannot change what training draws."""
     return DataLoader(
         dataset,
-        batch_size=batch_size,
+        batch_size=settings.batch_size if train else settings.eval_batch_size,
         sampler=sampler,
         shuffle=False,
-        num_workers=num_workers,
-        collate_fn=collate,
-        persistent_workers=False,
+        num_workers=settings.num_workers,
+        collate_fn=Collate(settings.share),
+        generator=torch.Generator().manual_seed(0),
     )
 
 

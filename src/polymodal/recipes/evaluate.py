@@ -78,9 +78,7 @@ def evaluate_run(run_path: str | Path, split: str = "test", checkpoint: str = "b
     model = components.build_model(config).to(device)
     load_weights(model, folder)
     dataset = components.prepared(components.build_dataset(config, split), transforms, task)
-    loader = components.make_loader(
-        dataset, data_settings(config).eval_batch_size, data_settings(config).num_workers
-    )
+    loader = components.make_loader(dataset, data_settings(config))
     batch_transforms = components.build_batch_transforms(config)
     result = evaluate(
         model, task, loader, device, batch_transforms, training_settings(config).precision

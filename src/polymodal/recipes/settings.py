@@ -61,11 +61,17 @@ class DataSettings:
         batch_size: training batch size (per optimizer micro-step).
         eval_batch_size: batch size for evaluation and prediction.
         num_workers: DataLoader worker processes (0 loads in the main process).
+        group_by: sample field whose equal values the training sampler keeps together
+            (e.g. ``image_id``: all questions about an image in a row), or ``None``.
+        share: field → key field: samples with equal keys share one row of the field in a
+            batch, so it is encoded once (e.g. ``{image: image_id}``).
     """
 
     batch_size: int = 64
     eval_batch_size: int = 256
     num_workers: int = 0
+    group_by: str | None = None
+    share: dict[str, str] | None = None
 
 
 def _bind(cls: type[Any], section: str, node: Any, ignore: tuple[str, ...] = ()) -> Any:

@@ -18,6 +18,7 @@ import torch
 from omegaconf import DictConfig
 
 from polymodal.config import instantiate, validate
+from polymodal.data.fields import field_values
 from polymodal.data.pipeline import apply_batch_transforms
 from polymodal.errors import ConfigError
 from polymodal.recipes import components
@@ -111,12 +112,11 @@ def train(config: DictConfig) -> TrainResult:
     scheduler = warmup_cosine(
         optimizer, total_steps, round(settings.warmup_fraction * total_steps), settings.min_lr_ratio
     )
-    sampler = ResumableSampler(len(train_set), seed)  # type: ignore[arg-type]
+    groups = field_values(train_set, data.group_by) if data.group_by else None
+    sampler = ResumableSampler(len(train_set), seed, groups=groups)  # type: ignore[arg-type]
     train_data = components.prepared(train_set, transforms, task)
     eval_loaders = {
-        split: components.make_loader(
-            components.prepared(dataset, transforms, task), data.eval_batch_size, data.num_workers
-        )
+        split: components.make_loader(components.prepared(dataset, transforms, task), data)
         for split, dataset in (("val", val_set), ("test", test_set))
         if dataset is not None
     }
@@ -167,7 +167,7 @@ def train(config: DictConfig) -> TrainResult:
         if batch_in_epoch >= batch_count:
             epoch, batch_in_epoch = epoch + 1, 0
         sampler.set_position(epoch, batch_in_epoch * data.batch_size)
-        loader = components.make_loader(train_data, data.batch_size, data.num_workers, sampler)
+        loader = components.make_loader(train_data, data, train=True, sampler=sampler)
         group_start = time.perf_counter()
         group: list[Any] = []
         for batch in loader:

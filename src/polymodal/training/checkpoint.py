@@ -71,8 +71,12 @@ def load_weights(model: nn.Module, folder: str | Path) -> None:
     path = Path(folder) / MODEL_FILE
     try:
         missing, unexpected = load_model(model, str(path), strict=False)
-    except (SafetensorError, OSError, RuntimeError) as error:
+    except (SafetensorError, OSError) as error:
         raise CheckpointError(f"{path}: cannot load weights: {error}") from None
+    except RuntimeError as error:  # shapes differ
+        raise CheckpointError(
+            f"{path} does not match the model built from the config: {error}"
+        ) from None
     if missing or unexpected:
         raise CheckpointError(
             f"{path} does not match the model built from the config: "

@@ -155,6 +155,8 @@ class EasyVQA(Dataset[dict[str, Any]]):
             return [question for question, _, _ in self.questions]
         if field == "answers":
             return [[answer] for _, answer, _ in self.questions]
+        if field == "image_id":
+            return [image_id for _, _, image_id in self.questions]
         if field in ("question_type", "answer_type"):
             return [self[i][field] for i in range(len(self))]
         raise KeyError(f"EasyVQA has no field {field!r} to list")
