@@ -28,7 +28,9 @@ def test_configs_lists_shipped(capsys):
 def test_validate_default_and_broken(capsys):
     assert run_cli(capsys, "validate")[0] == 0
     status, _, err = run_cli(
-        capsys, "validate", "+model.fusion.dimm=3",
+        capsys,
+        "validate",
+        "+model.fusion.dimm=3",
         "model.encoders.image._component_=polymodal.encoders.NoSuchEncoder",
     )
     assert status == 1
@@ -54,7 +56,9 @@ def test_unknown_component(capsys, tmp_path, tiny_overrides):
     status, _, err = run_cli(
         capsys, "train", *tiny_overrides, "task._component_=polymodal.tasks.NoTask"
     )
-    assert_one_line_error(status, err, "task._component_", "'polymodal.tasks' has no attribute 'NoTask'")
+    assert_one_line_error(
+        status, err, "task._component_", "'polymodal.tasks' has no attribute 'NoTask'"
+    )
     assert not (tmp_path / "runs").exists()
 
 
@@ -107,8 +111,17 @@ def test_train_eval_predict_round_trip(capsys, tmp_path, tiny_overrides):
     from polymodal.data.datasets.easy_vqa import default_root
 
     image = str(default_root() / "test" / "images" / "1.png")
-    status, out, _ = run_cli(capsys, "predict", str(run), "--image", image,
-                             "--question", "what shape is in the image?", "--top-k", "2")
+    status, out, _ = run_cli(
+        capsys,
+        "predict",
+        str(run),
+        "--image",
+        image,
+        "--question",
+        "what shape is in the image?",
+        "--top-k",
+        "2",
+    )
     assert status == 0 and [line.split(".")[0] for line in out.splitlines()] == ["1", "2"]
     # A second train with the same name gets a new folder instead of overwriting.
     assert run_cli(capsys, "train", *tiny_overrides, "name=cli", "training.max_steps=1")[0] == 0

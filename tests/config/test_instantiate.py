@@ -8,7 +8,7 @@ from polymodal.errors import ConfigError
 
 def test_import_component_finds_classes_and_reports_the_missing_part():
     assert import_component("torch.nn.Linear") is nn.Linear
-    with pytest.raises(ConfigError, match="'torch.nn' has no attribute 'Linearr'"):
+    with pytest.raises(ConfigError, match=r"'torch.nn' has no attribute 'Linearr'"):
         import_component("torch.nn.Linearr")
     with pytest.raises(ConfigError, match="no module named 'nosuchpackage'"):
         import_component("nosuchpackage.Thing")
@@ -18,8 +18,11 @@ def test_instantiate_builds_children_first_and_resolves_interpolation():
     config = OmegaConf.create(
         {
             "width": 4,
-            "layer": {"_component_": "torch.nn.Linear", "in_features": "${width}",
-                      "out_features": 2},
+            "layer": {
+                "_component_": "torch.nn.Linear",
+                "in_features": "${width}",
+                "out_features": 2,
+            },
             "nested": {
                 "_component_": "polymodal.heads.MLPHead",
                 "input_dim": "${width}",
@@ -35,8 +38,9 @@ def test_instantiate_builds_children_first_and_resolves_interpolation():
 
 
 def test_instantiate_keyword_overrides_replace_config_values():
-    config = OmegaConf.create({"_component_": "torch.nn.Linear", "in_features": 2,
-                               "out_features": 3})
+    config = OmegaConf.create(
+        {"_component_": "torch.nn.Linear", "in_features": 2, "out_features": 3}
+    )
     layer = instantiate(config, out_features=7)
     assert layer.out_features == 7
 

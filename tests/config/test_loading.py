@@ -20,7 +20,7 @@ def test_shipped_configs_are_found_by_name():
 def test_missing_config_names_it_and_suggests(tmp_path):
     with pytest.raises(ConfigError, match=r"'easy_vq' not found.*Did you mean easy_vqa"):
         find_config("easy_vq")
-    with pytest.raises(ConfigError, match="nope.yaml"):
+    with pytest.raises(ConfigError, match=r"nope.yaml"):
         load_config(tmp_path / "nope.yaml")
 
 
@@ -41,7 +41,9 @@ def test_overrides_nested_lists_and_types(tmp_path):
 
 def test_unknown_override_key_is_rejected_with_suggestion(tmp_path):
     path = write(tmp_path / "c.yaml", "optim: {lr: 1}\n")
-    with pytest.raises(ConfigError, match=r"no key 'optim.lrr'.*Did you mean optim.lr.*\+optim.lrr"):
+    with pytest.raises(
+        ConfigError, match=r"no key 'optim.lrr'.*Did you mean optim.lr.*\+optim.lrr"
+    ):
         load_config(path, ["optim.lrr=2"])
 
 
@@ -51,7 +53,7 @@ def test_delete_and_malformed_overrides(tmp_path):
     assert "b" not in config.a
     with pytest.raises(ConfigError, match="key=value"):
         load_config(path, ["a.b"])
-    with pytest.raises(ConfigError, match="no key 'a.z' to delete"):
+    with pytest.raises(ConfigError, match=r"no key 'a.z' to delete"):
         load_config(path, ["~a.z"])
 
 

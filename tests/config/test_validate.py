@@ -10,17 +10,28 @@ def test_validate_reports_every_problem_with_its_path():
             "model": {
                 "_component_": "polymodal.models.MultimodalModel",
                 "encoders": {"image": {"_component_": "polymodal.encoders.ConvImageEncoderr"}},
-                "fusion": {"_component_": "polymodal.fusion.ConcatFusion", "dimm": 3,
-                           "input_dims": {"image": 4}},
-                "heads": {"a": {"_component_": "polymodal.heads.MLPHead", "input_dim": 4,
-                                "num_classes": "${meta.n}"}},
+                "fusion": {
+                    "_component_": "polymodal.fusion.ConcatFusion",
+                    "dimm": 3,
+                    "input_dims": {"image": 4},
+                },
+                "heads": {
+                    "a": {
+                        "_component_": "polymodal.heads.MLPHead",
+                        "input_dim": 4,
+                        "num_classes": "${meta.n}",
+                    }
+                },
             },
             "broken": "${does.not.exist}",
         }
     )
     problems = validate(config)
     assert "model.fusion: unexpected argument 'dimm' for polymodal.fusion.ConcatFusion" in problems
-    assert "model.fusion: missing required argument 'dim' for polymodal.fusion.ConcatFusion" in problems
+    assert (
+        "model.fusion: missing required argument 'dim' for polymodal.fusion.ConcatFusion"
+        in problems
+    )
     assert any(p.startswith("model.encoders.image._component_: cannot import") for p in problems)
     assert any(p.startswith("broken:") for p in problems)
     # ``???`` values are filled in by the recipe: not a problem.

@@ -6,8 +6,18 @@ from polymodal.data.batch import Batch, Padded, collate, pad_sequences
 
 def test_collate_stacks_pads_and_keeps_lists():
     samples = [
-        {"image": torch.ones(3, 2, 2), "question": [5, 6, 7], "answers": ["a"], "feat": torch.ones(2, 4)},
-        {"image": torch.zeros(3, 2, 2), "question": [8], "answers": ["b", "c"], "feat": torch.ones(3, 4)},
+        {
+            "image": torch.ones(3, 2, 2),
+            "question": [5, 6, 7],
+            "answers": ["a"],
+            "feat": torch.ones(2, 4),
+        },
+        {
+            "image": torch.zeros(3, 2, 2),
+            "question": [8],
+            "answers": ["b", "c"],
+            "feat": torch.ones(3, 4),
+        },
     ]
     batch = collate(samples)
     assert batch["image"].shape == (2, 3, 2, 2)

@@ -6,8 +6,15 @@ from polymodal.errors import DataError
 
 def test_vocabulary_is_built_by_frequency_and_saved(tmp_path):
     tokenizer = WordTokenizer(max_length=4).fit(["What color is it?", "what shape is it", "is"])
-    assert tokenizer.vocab == {"[PAD]": 0, "[UNK]": 1, "is": 2, "it": 3, "what": 4, "color": 5,
-                               "shape": 6}
+    assert tokenizer.vocab == {
+        "[PAD]": 0,
+        "[UNK]": 1,
+        "is": 2,
+        "it": 3,
+        "what": 4,
+        "color": 5,
+        "shape": 6,
+    }
     assert tokenizer.encode("What SHAPE is purple it here") == [4, 6, 2, 1]  # truncated to 4
     assert tokenizer.encode("") == [1]
     tokenizer.save(tmp_path / "t.json")
@@ -25,5 +32,5 @@ def test_encode_before_fit_and_bad_file(tmp_path):
     with pytest.raises(RuntimeError, match="before fit"):
         WordTokenizer().encode("x")
     (tmp_path / "bad.json").write_text("{}")
-    with pytest.raises(DataError, match="bad.json"):
+    with pytest.raises(DataError, match=r"bad.json"):
         WordTokenizer().load(tmp_path / "bad.json")

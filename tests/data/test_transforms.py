@@ -1,8 +1,8 @@
 import torch
 
+from polymodal.data.batch import Batch
 from polymodal.data.images import load_image
 from polymodal.data.pipeline import TransformedDataset, apply_batch_transforms
-from polymodal.data.batch import Batch
 from polymodal.data.transforms import ImageToTensor
 
 
@@ -30,8 +30,12 @@ def test_load_image_rgb(tmp_path):
 def test_transformed_dataset_keeps_raw_text_and_adds_targets():
     data = [{"question": "hi there", "x": 1}]
     wrapped = TransformedDataset(data, {"question": str.split}, lambda s: {"target": s["x"] + 1})
-    assert wrapped[0] == {"question": ["hi", "there"], "question_raw": "hi there", "x": 1,
-                          "target": 2}
+    assert wrapped[0] == {
+        "question": ["hi", "there"],
+        "question_raw": "hi there",
+        "x": 1,
+        "target": 2,
+    }
 
 
 def test_batch_transforms_apply_per_field():

@@ -11,13 +11,26 @@ from pathlib import Path
 from tests.conftest import TINY
 
 # Dropout makes the random generators' state matter; 8 epochs of 10 steps leave time to kill.
-RESUMABLE = [*TINY, "training.epochs=8", "training.log_every=1", "training.checkpoint_every=3",
-             "+model.encoders.question.dropout=0.3"]
+RESUMABLE = [
+    *TINY,
+    "training.epochs=8",
+    "training.log_every=1",
+    "training.checkpoint_every=3",
+    "+model.encoders.question.dropout=0.3",
+]
 
 
 def command(output: Path, name: str) -> list[str]:
-    return [sys.executable, "-m", "polymodal", "train", *RESUMABLE, f"output_dir={output}",
-            f"name={name}", "resume=true"]
+    return [
+        sys.executable,
+        "-m",
+        "polymodal",
+        "train",
+        *RESUMABLE,
+        f"output_dir={output}",
+        f"name={name}",
+        "resume=true",
+    ]
 
 
 def last_logged_step(metrics: Path) -> int:
@@ -29,11 +42,16 @@ def last_logged_step(metrics: Path) -> int:
 
 def test_killed_run_resumes_to_identical_results(tmp_path):
     environment = {**os.environ, "OMP_NUM_THREADS": "1"}
-    subprocess.run(command(tmp_path, "whole"), check=True, env=environment,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        command(tmp_path, "whole"), check=True, env=environment, capture_output=True, timeout=300
+    )
 
-    process = subprocess.Popen(command(tmp_path, "killed"), env=environment,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command(tmp_path, "killed"),
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     metrics = tmp_path / "killed" / "metrics.jsonl"
     deadline = time.monotonic() + 240
     while last_logged_step(metrics) < 25 and time.monotonic() < deadline:
@@ -44,8 +62,14 @@ def test_killed_run_resumes_to_identical_results(tmp_path):
     killed_at = last_logged_step(metrics)
     assert 25 <= killed_at < 80
 
-    resumed = subprocess.run(command(tmp_path, "killed"), check=True, env=environment,
-                             capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        command(tmp_path, "killed"),
+        check=True,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "resuming" in resumed.stdout
 
     for split in ("val", "test"):

@@ -23,9 +23,16 @@ def tiny_run(tmp_path_factory):
 
 def test_run_folder_layout(tiny_run):
     root = tiny_run.run_dir
-    for name in ("config.yaml", "metrics.jsonl", "state/task.json", "state/transform_question.json",
-                 "checkpoints/best/model.safetensors", "checkpoints/last/training_state.pt",
-                 "eval/val.json", "eval/test.json"):
+    for name in (
+        "config.yaml",
+        "metrics.jsonl",
+        "state/task.json",
+        "state/transform_question.json",
+        "checkpoints/best/model.safetensors",
+        "checkpoints/last/training_state.pt",
+        "eval/val.json",
+        "eval/test.json",
+    ):
         assert (root / name).is_file(), name
     rows = [json.loads(line) for line in (root / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if r["split"] == "val"] == [10, 20, 30, 40, 50]  # one per epoch
@@ -42,7 +49,9 @@ def test_run_folder_layout(tiny_run):
 def test_training_learns(tiny_run):
     # 50 steps on 320 questions are far from converged, but the loss must fall clearly
     # below its starting point, ln(13 answers) ≈ 2.56.
-    rows = [json.loads(line) for line in (tiny_run.run_dir / "metrics.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for line in (tiny_run.run_dir / "metrics.jsonl").read_text().splitlines()
+    ]
     val_losses = [r["loss"] for r in rows if r["split"] == "val"]
     assert val_losses[-1] < val_losses[0] - 0.5
 
@@ -59,3 +68,19 @@ def test_predict_ranks_answers(tiny_run):
     assert len(ranked) == 3
     probabilities = [p for _, p in ranked]
     assert probabilities == sorted(probabilities, reverse=True) and 0 < sum(probabilities) <= 1
+
+
+def test_accumulation_bf16_and_max_steps(tmp_path):
+    from tests.conftest import TINY
+
+    overrides = [*TINY, f"output_dir={tmp_path}", "training.grad_accumulation=3",
+                 "training.precision=bf16", "training.max_steps=6", "training.log_every=1",
+                 "training.eval_every=3"]
+    result = train(load_config("easy_vqa", overrides))
+    rows = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    train_rows = [r for r in rows if r["split"] == "train"]
+    # 10 batches per epoch in groups of 3, 3, 3, 1 → 4 steps per epoch; 6 steps in all.
+    assert [r["step"] for r in train_rows] == [1, 2, 3, 4, 5, 6]
+    assert [r["epoch"] for r in train_rows] == [0, 0, 0, 0, 1, 1]
+    assert [r["step"] for r in rows if r["split"] == "val"] == [3, 6]
+    assert all(0 < r["loss"] < 10 for r in train_rows)

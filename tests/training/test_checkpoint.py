@@ -21,8 +21,12 @@ def test_save_links_prunes_and_loads(tmp_path):
     save_checkpoint(directory, 1, model, {"step": 1}, links=("last", "best"))
     save_checkpoint(directory, 2, model, {"step": 2}, links=("last",))
     save_checkpoint(directory, 3, model, {"step": 3}, links=("last",))
-    assert sorted(p.name for p in directory.iterdir()) == ["best", "last", "step_0000001",
-                                                           "step_0000003"]
+    assert sorted(p.name for p in directory.iterdir()) == [
+        "best",
+        "last",
+        "step_0000001",
+        "step_0000003",
+    ]
     assert os.readlink(directory / "last") == "step_0000003"
     assert load_training_state(checkpoint_path(tmp_path, "best"))["step"] == 1
     other = nn.Linear(3, 2)
@@ -37,7 +41,7 @@ def test_mismatched_model_is_an_error(tmp_path):
 
 
 def test_missing_checkpoint_message(tmp_path):
-    with pytest.raises(CheckpointError, match="no checkpoint 'best'.*has no checkpoint yet"):
+    with pytest.raises(CheckpointError, match=r"no checkpoint 'best'.*has no checkpoint yet"):
         checkpoint_path(tmp_path, "best")
 
 

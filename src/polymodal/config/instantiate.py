@@ -44,7 +44,7 @@ def import_component(dotted_path: str) -> Callable[..., Any]:
             target = getattr(target, attribute)
         if not callable(target):
             raise ConfigError(f"{dotted_path!r} is not callable (a class or function is needed)")
-        return target  # type: ignore[no-any-return]
+        return target
     raise ConfigError(f"cannot import {dotted_path!r}: no module named {parts[0]!r}")
 
 

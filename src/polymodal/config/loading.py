@@ -76,7 +76,7 @@ def load_config(
 def dotted_keys(node: Any, prefix: str = "") -> Iterator[str]:
     """Every key path in a config, e.g. ``model.fusion.dim``, without resolving values."""
     if isinstance(node, DictConfig):
-        items: Any = ((str(k), node._get_node(k)) for k in node.keys())
+        items: Any = ((str(k), node._get_node(k)) for k in node)
     elif isinstance(node, ListConfig):
         items = ((str(i), node._get_node(i)) for i in range(len(node)))
     else:

@@ -41,7 +41,7 @@ def _check_interpolations(config: DictConfig) -> list[str]:
 
 def _leaf_paths(node: Any, path: str = "") -> list[str]:
     if isinstance(node, DictConfig):
-        children = [(k, node._get_node(k)) for k in node.keys()]
+        children: list[tuple[Any, Any]] = [(k, node._get_node(k)) for k in node]
     elif isinstance(node, ListConfig):
         children = [(i, node._get_node(i)) for i in range(len(node))]
     else:
@@ -52,9 +52,7 @@ def _leaf_paths(node: Any, path: str = "") -> list[str]:
     return paths
 
 
-def _check_component(
-    raw: Mapping[str, Any], path: str, runtime_args: Collection[str]
-) -> list[str]:
+def _check_component(raw: Mapping[str, Any], path: str, runtime_args: Collection[str]) -> list[str]:
     try:
         target = import_component(raw[COMPONENT_KEY])
     except ConfigError as error:

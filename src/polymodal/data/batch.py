@@ -121,14 +121,14 @@ def collate(samples: Sequence[Mapping[str, Any]], share: Mapping[str, str] | Non
         if key in share:
             rows: dict[Any, int] = {}
             unique: list[Any] = []
-            index = []
+            sample_rows = []
             for sample in samples:
                 row = rows.setdefault(sample[share[key]], len(rows))
                 if row == len(unique):
                     unique.append(sample[key])
-                index.append(row)
+                sample_rows.append(row)
             batch[key] = _collate_values(unique)
-            batch[f"{key}{INDEX_SUFFIX}"] = torch.tensor(index, dtype=torch.long)
+            batch[f"{key}{INDEX_SUFFIX}"] = torch.tensor(sample_rows, dtype=torch.long)
         else:
             batch[key] = _collate_values([sample[key] for sample in samples])
     return batch

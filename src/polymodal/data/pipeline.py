@@ -13,9 +13,7 @@ from polymodal.data.batch import Batch
 RAW_SUFFIX = "_raw"
 
 
-def apply_batch_transforms(
-    batch: Batch, transforms: Mapping[str, Callable[[Any], Any]]
-) -> Batch:
+def apply_batch_transforms(batch: Batch, transforms: Mapping[str, Callable[[Any], Any]]) -> Batch:
     """Applies per-field transforms to a collated batch (on its device, all samples at once)."""
     for field, transform in transforms.items():
         if field not in batch:

@@ -46,8 +46,9 @@ class WordTokenizer:
     def fit(self, texts: Iterable[str]) -> WordTokenizer:
         """Builds the vocabulary: frequent words first, ties in alphabetical order."""
         counts = Counter(word for text in texts for word in self.split(text))
-        kept = sorted((w for w, c in counts.items() if c >= self.min_freq),
-                      key=lambda w: (-counts[w], w))
+        kept = sorted(
+            (w for w, c in counts.items() if c >= self.min_freq), key=lambda w: (-counts[w], w)
+        )
         self.vocab = {PAD: 0, UNK: 1, **{word: i + 2 for i, word in enumerate(kept)}}
         return self
 

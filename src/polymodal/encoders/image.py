@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch
@@ -54,7 +55,7 @@ class ConvImageEncoder(nn.Module):
             raise ValueError("channels must name at least one block")
         widths = [in_channels, *channels]
         self.blocks = nn.Sequential(
-            *(_conv_block(a, b, norm) for a, b in zip(widths[:-1], widths[1:], strict=True))
+            *(_conv_block(a, b, norm) for a, b in itertools.pairwise(widths))
         )
         self.project = nn.Linear(widths[-1], dim)
         self.pooling = pooling

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch
@@ -33,7 +34,7 @@ class MLPHead(nn.Module):
         super().__init__()
         widths = [input_dim, *hidden_dims]
         layers: list[nn.Module] = []
-        for a, b in zip(widths[:-1], widths[1:], strict=True):
+        for a, b in itertools.pairwise(widths):
             layers += [nn.Dropout(dropout), nn.Linear(a, b), nn.ReLU(inplace=True)]
         layers += [nn.Dropout(dropout), nn.Linear(widths[-1], num_classes)]
         self.mlp = nn.Sequential(*layers)

@@ -69,7 +69,9 @@ class MultimodalModel(nn.Module):
             index = batch.get(f"{name}{INDEX_SUFFIX}")
             if index is not None:
                 output = EncoderOutput(
-                    tokens=output.tokens[index], mask=output.mask[index], pooled=output.pooled[index]
+                    tokens=output.tokens[index],
+                    mask=output.mask[index],
+                    pooled=output.pooled[index],
                 )
             encoded[name] = output
         return encoded

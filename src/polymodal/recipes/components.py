@@ -77,7 +77,7 @@ def fill_meta(config: DictConfig, transforms: Transforms, task: Task) -> dict[st
     """Sets ``meta`` — sizes learned from data that the model config interpolates — to
     ``<field>_vocab_size`` for each tokenizer, plus the task's sizes (``num_answers``…)."""
     meta = {
-        f"{field}_vocab_size": int(transform.vocab_size)  # type: ignore[attr-defined]
+        f"{field}_vocab_size": int(transform.vocab_size)
         for field, transform in transforms.items()
         if hasattr(transform, "vocab_size")
     }

@@ -83,7 +83,7 @@ def evaluate_run(run_path: str | Path, split: str = "test", checkpoint: str = "b
     result = evaluate(
         model, task, loader, device, batch_transforms, training_settings(config).precision
     )
-    step = int(load_training_state(folder)["step"])
+    step = int(load_training_state(folder)["position"]["step"])
     write_evaluation(run, split, result, checkpoint, step)
     return result
 

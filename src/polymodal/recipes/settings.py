@@ -12,8 +12,21 @@ from polymodal.config import to_plain
 from polymodal.errors import ConfigError
 
 TOP_LEVEL_KEYS = frozenset(
-    {"name", "seed", "device", "output_dir", "resume", "meta", "data", "transforms", "task",
-     "model", "optimizer", "training", "batch_transforms"}
+    {
+        "name",
+        "seed",
+        "device",
+        "output_dir",
+        "resume",
+        "meta",
+        "data",
+        "transforms",
+        "task",
+        "model",
+        "optimizer",
+        "training",
+        "batch_transforms",
+    }
 )
 DATA_SPLITS = ("train", "val", "test")
 
@@ -97,13 +110,14 @@ def training_settings(config: DictConfig) -> TrainingSettings:
 
 
 def data_settings(config: DictConfig) -> DataSettings:
-    return _bind(DataSettings, "data", config.get("data"), ignore=DATA_SPLITS)  # type: ignore[no-any-return]
+    settings: DataSettings = _bind(DataSettings, "data", config.get("data"), ignore=DATA_SPLITS)
+    return settings
 
 
 def settings_problems(config: DictConfig) -> list[str]:
     """Problems with the non-component sections, for ``validate``."""
     problems = [
-        f"{key}: unknown top-level key; known keys: {sorted(TOP_LEVEL_KEYS)}"
+        f"{key!s}: unknown top-level key; known keys: {sorted(TOP_LEVEL_KEYS)}"
         for key in config
         if key not in TOP_LEVEL_KEYS
     ]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from polymodal.training.progress import format_seconds
+
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:
     """A plain-text table with aligned columns."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+
     def line(cells: list[str]) -> str:
         return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
@@ -24,11 +28,19 @@ def print_summary(
 ) -> None:
     """Prints every metric per split (overall first, then groups), time and throughput."""
     splits = list(metrics)
-    names = sorted({name for values in metrics.values() for name in values},
-                   key=lambda n: (n.count("/"), n != "accuracy", n))
-    rows = [[name, *(f"{metrics[s][name]:.2f}" if name in metrics[s] else "" for s in splits)]
-            for name in names if name != "loss"]
+    names = sorted(
+        {name for values in metrics.values() for name in values},
+        key=lambda n: (n.count("/"), n != "accuracy", n),
+    )
+    rows = [
+        [name, *(f"{metrics[s][name]:.2f}" if name in metrics[s] else "" for s in splits)]
+        for name in names
+        if name != "loss"
+    ]
     rows.append(["loss", *(f"{metrics[s].get('loss', float('nan')):.4f}" for s in splits)])
     print(f"\nfinal evaluation ({checkpoint} checkpoint, step {step}) — {run_dir}")
     print(format_table(["metric", *splits], rows))
-    print(f"train time {train_seconds:.1f} s, {samples_per_second:.0f} samples/s")
+    print(
+        f"train time {format_seconds(train_seconds)} ({train_seconds:.1f} s), "
+        f"{samples_per_second:.0f} samples/s"
+    )

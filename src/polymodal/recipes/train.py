@@ -8,11 +8,11 @@ uninterrupted one would have done.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 from omegaconf import DictConfig
@@ -22,7 +22,7 @@ from polymodal.data.fields import field_values
 from polymodal.data.pipeline import apply_batch_transforms
 from polymodal.errors import ConfigError
 from polymodal.recipes import components
-from polymodal.recipes.evaluate import Evaluation, evaluate, write_evaluation
+from polymodal.recipes.evaluate import evaluate, write_evaluation
 from polymodal.recipes.run_dir import RunDir
 from polymodal.recipes.settings import (
     TrainingSettings,
@@ -40,7 +40,7 @@ from polymodal.training.checkpoint import (
 from polymodal.training.device import autocast, resolve_device
 from polymodal.training.metrics_log import MetricsLog
 from polymodal.training.optim import parameter_groups, warmup_cosine
-from polymodal.training.progress import Progress, format_seconds
+from polymodal.training.progress import Progress
 from polymodal.training.reproducibility import restore_rng_state, rng_state, seed_everything
 from polymodal.training.sampling import ResumableSampler
 
@@ -76,6 +76,34 @@ def _run_folder(config: DictConfig) -> tuple[RunDir, bool]:
         number += 1
         candidate = root.with_name(f"{root.name}-{number}")
     return RunDir(candidate), False
+
+
+@dataclass
+class Position:
+    """Where training is: saved in every checkpoint, so a resumed run continues from here."""
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    best_value: float | None = None
+    train_seconds: float = 0.0
+    samples_seen: int = 0
+
+
+def _evaluation_due(position: Position, settings: TrainingSettings, batch_count: int) -> bool:
+    if settings.eval_every:
+        return position.step % settings.eval_every == 0
+    return position.batch_in_epoch == batch_count  # the end of an epoch
+
+
+def _best_metric_value(metrics: dict[str, float], best_metric: str) -> float:
+    value = metrics.get(best_metric.removeprefix("val/"))
+    if value is None:
+        raise ConfigError(
+            f"training.best_metric: {best_metric!r} is not among the validation metrics: "
+            f"{sorted('val/' + name for name in metrics)}"
+        )
+    return value
 
 
 def _improved(value: float, best: float | None, mode: str) -> bool:
@@ -125,9 +153,7 @@ def train(config: DictConfig) -> TrainResult:
     run.save_config(config)
     components.save_fitted_state(run, transforms, task)
     log = MetricsLog(run.metrics)
-    step, epoch, batch_in_epoch = 0, 0, 0
-    best_value: float | None = None
-    train_seconds, samples_seen = 0.0, 0
+    position = Position()
     if resuming:
         folder = checkpoint_path(run.root, "last")
         load_weights(model, folder)
@@ -135,114 +161,129 @@ def train(config: DictConfig) -> TrainResult:
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         restore_rng_state(state["rng"])
-        step, epoch, batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
-        best_value, train_seconds = state["best_value"], state["train_seconds"]
-        samples_seen = state["samples_seen"]
-        log.truncate_after(step)
-        print(f"resuming {run.root} from step {step} (epoch {epoch}, batch {batch_in_epoch})")
-    else:
-        log.truncate_after(-1)
+        position = Position(**state["position"])
+        print(
+            f"resuming {run.root} from step {position.step} "
+            f"(epoch {position.epoch}, batch {position.batch_in_epoch})"
+        )
+    log.truncate_after(position.step if resuming else -1)
+    sizes = ", ".join(f"{split} {len(loader.dataset)}" for split, loader in eval_loaders.items())  # type: ignore[arg-type]
     print(f"run folder: {run.root}")
-    print(f"data: train {len(train_set)}, "  # type: ignore[arg-type]
-          + ", ".join(f"{s} {len(loader.dataset)}" for s, loader in eval_loaders.items())  # type: ignore[arg-type]
-          + f"; meta {meta}")
-    parameters = sum(p.numel() for p in model.parameters())
-    print(f"model: {parameters:,} parameters on {device}; {total_steps} steps "
-          f"({steps_per_epoch} per epoch), batch {data.batch_size}×{settings.grad_accumulation}")
+    print(f"data: train {len(train_set)}, {sizes}; meta {meta}")  # type: ignore[arg-type]
+    print(
+        f"model: {sum(p.numel() for p in model.parameters()):,} parameters on {device}; "
+        f"{total_steps} steps ({steps_per_epoch} per epoch), "
+        f"batch {data.batch_size}×{settings.grad_accumulation}"
+    )
 
     def save(links: tuple[str, ...]) -> None:
         training_state = {
-            "step": step, "epoch": epoch, "batch_in_epoch": batch_in_epoch,
-            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-            "rng": rng_state(), "best_value": best_value, "train_seconds": train_seconds,
-            "samples_seen": samples_seen,
+            "position": dataclasses.asdict(position),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": rng_state(),
         }
-        save_checkpoint(run.checkpoints, step, model, training_state, links)
+        save_checkpoint(run.checkpoints, position.step, model, training_state, links)
 
-    # ---- loop
+    # ---- loop: one optimizer step per `grad_accumulation` batches (fewer at an epoch's end)
     model.train()
-    progress = Progress(total_steps, step, settings.log_every)
+    progress = Progress(total_steps, position.step, settings.log_every)
     loss_sum, loss_batches = 0.0, 0
-    while step < total_steps:
-        if batch_in_epoch >= batch_count:
-            epoch, batch_in_epoch = epoch + 1, 0
-        sampler.set_position(epoch, batch_in_epoch * data.batch_size)
+    while position.step < total_steps:
+        if position.batch_in_epoch >= batch_count:
+            position.epoch, position.batch_in_epoch = position.epoch + 1, 0
+        sampler.set_position(position.epoch, position.batch_in_epoch * data.batch_size)
         loader = components.make_loader(train_data, data, train=True, sampler=sampler)
-        group_start = time.perf_counter()
-        group: list[Any] = []
+        group_start, group_samples, group_batches = time.perf_counter(), 0, 0
         for batch in loader:
-            group_size = min(settings.grad_accumulation, batch_count - batch_in_epoch + len(group))
+            group_size = min(
+                settings.grad_accumulation, batch_count - position.batch_in_epoch + group_batches
+            )
             batch = apply_batch_transforms(batch.to(device), batch_transforms)
             with autocast(device, settings.precision):
                 output = model(batch)
             loss = task.loss(output, batch)
             (loss / group_size).backward()
-            group.append(batch.size)
             loss_sum, loss_batches = loss_sum + loss.item(), loss_batches + 1
-            batch_in_epoch += 1
-            if len(group) < group_size:
+            group_samples, group_batches = group_samples + batch.size, group_batches + 1
+            position.batch_in_epoch += 1
+            if group_batches < group_size:
                 continue
             if settings.grad_clip is not None:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             scheduler.step()
-            step += 1
+            position.step += 1
             elapsed = time.perf_counter() - group_start
-            train_seconds += elapsed
-            samples_seen += sum(group)
-            rate = sum(group) / max(elapsed, 1e-9)
-            lr = scheduler.get_last_lr()[0]
-            progress.update(step, epoch, loss_sum / loss_batches, lr, rate)
-            if step % settings.log_every == 0 or step == total_steps:
-                log.append({"step": step, "epoch": epoch, "split": "train",
-                            "loss": loss_sum / loss_batches, "lr": lr, "samples_per_s": rate})
-                loss_sum, loss_batches = 0.0, 0
-            epoch_end = batch_in_epoch == batch_count
-            evaluate_now = step == total_steps or (
-                step % settings.eval_every == 0 if settings.eval_every else epoch_end
-            )
-            links: tuple[str, ...] = ()
-            if evaluate_now and "val" in eval_loaders:
-                result = evaluate(
-                    model, task, eval_loaders["val"], device, batch_transforms, settings.precision
+            position.train_seconds += elapsed
+            position.samples_seen += group_samples
+            rate, lr = group_samples / max(elapsed, 1e-9), float(scheduler.get_last_lr()[0])
+            progress.update(position.step, position.epoch, loss_sum / loss_batches, lr, rate)
+            if position.step % settings.log_every == 0 or position.step == total_steps:
+                log.append(
+                    {
+                        "step": position.step,
+                        "epoch": position.epoch,
+                        "split": "train",
+                        "loss": loss_sum / loss_batches,
+                        "lr": lr,
+                        "samples_per_s": rate,
+                    }
                 )
-                log.append({"step": step, "epoch": epoch, "split": "val", **result.metrics})
-                value = result.metrics.get(settings.best_metric.removeprefix("val/"))
-                if value is None:
-                    raise ConfigError(
-                        f"training.best_metric: {settings.best_metric!r} is not among the "
-                        f"validation metrics: {sorted('val/' + k for k in result.metrics)}"
+                loss_sum, loss_batches = 0.0, 0
+
+            last_step = position.step == total_steps
+            links: tuple[str, ...] = ()
+            if last_step or _evaluation_due(position, settings, batch_count):
+                links = ("last", "best")  # without validation, the newest is the best
+                if "val" in eval_loaders:
+                    val_metrics = evaluate(
+                        model,
+                        task,
+                        eval_loaders["val"],
+                        device,
+                        batch_transforms,
+                        settings.precision,
+                    ).metrics
+                    log.append(
+                        {
+                            "step": position.step,
+                            "epoch": position.epoch,
+                            "split": "val",
+                            **val_metrics,
+                        }
                     )
-                summary = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items() if "/" not in k)
-                progress.write(f"step {step}: val {summary}")
-                links = ("last", "best") if _improved(value, best_value, settings.best_mode) else ("last",)
-                if links == ("last", "best"):
-                    best_value = value
-            elif evaluate_now and step == total_steps:
-                links = ("last", "best")
-            if not links and settings.checkpoint_every and step % settings.checkpoint_every == 0:
+                    progress.write(
+                        f"step {position.step}: val "
+                        + ", ".join(f"{k} {v:.4f}" for k, v in val_metrics.items() if "/" not in k)
+                    )
+                    value = _best_metric_value(val_metrics, settings.best_metric)
+                    if _improved(value, position.best_value, settings.best_mode):
+                        position.best_value = value
+                    else:
+                        links = ("last",)
+            elif settings.checkpoint_every and position.step % settings.checkpoint_every == 0:
                 links = ("last",)
             if links:
                 save(links)
-            group, group_start = [], time.perf_counter()
-            if step >= total_steps:
+            group_start, group_samples, group_batches = time.perf_counter(), 0, 0
+            if last_step:
                 break
     progress.close()
 
     # ---- final evaluation, with the best (or last) weights
     final = checkpoint_path(run.root, settings.final_checkpoint)
     load_weights(model, final)
-    final_step = int(load_training_state(final)["step"])
-    results: dict[str, Evaluation] = {}
+    final_step = int(load_training_state(final)["position"]["step"])
+    metrics: dict[str, dict[str, float]] = {}
     for split, loader in eval_loaders.items():
-        results[split] = evaluate(
-            model, task, loader, device, batch_transforms, settings.precision
-        )
-        write_evaluation(run, split, results[split], settings.final_checkpoint, final_step)
-        log.append({"step": total_steps, "split": f"final/{split}", **results[split].metrics})
-    rate = samples_seen / max(train_seconds, 1e-9)
-    print_summary(run.root, {s: r.metrics for s, r in results.items()}, train_seconds, rate,
-                  settings.final_checkpoint, final_step)
-    print(f"training time {format_seconds(train_seconds)}")
-    return TrainResult(run.root, {s: r.metrics for s, r in results.items()}, train_seconds, rate)
+        result = evaluate(model, task, loader, device, batch_transforms, settings.precision)
+        write_evaluation(run, split, result, settings.final_checkpoint, final_step)
+        log.append({"step": total_steps, "split": f"final/{split}", **result.metrics})
+        metrics[split] = result.metrics
+    rate = position.samples_seen / max(position.train_seconds, 1e-9)
+    print_summary(
+        run.root, metrics, position.train_seconds, rate, settings.final_checkpoint, final_step
+    )
+    return TrainResult(run.root, metrics, position.train_seconds, rate)

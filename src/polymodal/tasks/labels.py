@@ -25,8 +25,10 @@ class LabelVocabulary:
         cls, occurrences: Iterable[str], max_size: int | None = None, min_count: int = 1
     ) -> LabelVocabulary:
         counts = Counter(occurrences)
-        ranked = sorted((lab for lab, c in counts.items() if c >= min_count),
-                        key=lambda lab: (-counts[lab], lab))
+        ranked = sorted(
+            (lab for lab, c in counts.items() if c >= min_count),
+            key=lambda lab: (-counts[lab], lab),
+        )
         return cls(ranked[:max_size] if max_size else ranked)
 
     def __len__(self) -> int:

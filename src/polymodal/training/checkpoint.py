@@ -56,11 +56,16 @@ def checkpoint_path(run_dir: str | Path, which: str = "best") -> Path:
     run_dir = Path(run_dir)
     folder = run_dir / "checkpoints" / which
     if not (folder / MODEL_FILE).is_file():
-        available = sorted(p.name for p in (run_dir / "checkpoints").glob("*")
-                           if (p / MODEL_FILE).is_file())
-        hint = f" Available: {', '.join(available)}." if available else (
-            " The run has no checkpoint yet: train it first (polymodal train), or resume it "
-            "with resume=true."
+        available = sorted(
+            p.name for p in (run_dir / "checkpoints").glob("*") if (p / MODEL_FILE).is_file()
+        )
+        hint = (
+            f" Available: {', '.join(available)}."
+            if available
+            else (
+                " The run has no checkpoint yet: train it first (polymodal train), or resume it "
+                "with resume=true."
+            )
         )
         raise CheckpointError(f"no checkpoint {which!r} in {run_dir / 'checkpoints'}.{hint}")
     return folder

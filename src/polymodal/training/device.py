@@ -18,7 +18,9 @@ def resolve_device(name: str) -> torch.device:
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise ConfigError(f"device: {name!r} is not a device (use auto, cpu, cuda, cuda:1…)") from None
+        raise ConfigError(
+            f"device: {name!r} is not a device (use auto, cpu, cuda, cuda:1…)"
+        ) from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"device: {name!r} was asked for but CUDA is not available; use auto")
     return device

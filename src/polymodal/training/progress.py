@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 
 def format_seconds(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
@@ -30,13 +30,20 @@ class Progress:
         self.every = max(1, every)
         self.started = time.perf_counter()
         self.bar = tqdm(
-            total=total, initial=initial, unit="step", dynamic_ncols=True,
-            disable=not sys.stderr.isatty(), leave=False,
+            total=total,
+            initial=initial,
+            unit="step",
+            dynamic_ncols=True,
+            disable=not sys.stderr.isatty(),
+            leave=False,
         )
 
     def update(self, step: int, epoch: int, loss: float, lr: float, samples_per_s: float) -> None:
         self.bar.set_postfix(
-            epoch=epoch, loss=f"{loss:.4f}", lr=f"{lr:.2e}", samples_s=f"{samples_per_s:.0f}",
+            epoch=epoch,
+            loss=f"{loss:.4f}",
+            lr=f"{lr:.2e}",
+            samples_s=f"{samples_per_s:.0f}",
             refresh=False,
         )
         self.bar.update(step - self.bar.n)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -18,7 +18,8 @@ def seed_everything(seed: int) -> None:
 
 def rng_state() -> dict[str, Any]:
     """Every generator's state, in types that ``torch.load(weights_only=True)`` accepts."""
-    name, keys, position, has_gauss, cached = np.random.get_state()
+    legacy_state = cast(tuple[str, np.ndarray, int, int, float], np.random.get_state())
+    name, keys, position, has_gauss, cached = legacy_state
     state: dict[str, Any] = {
         "python": random.getstate(),
         "numpy": (name, keys.tolist(), position, has_gauss, cached),

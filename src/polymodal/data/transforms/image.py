@@ -32,7 +32,12 @@ class ImageToTensor:
         mean: Sequence[float] = (0.5, 0.5, 0.5),
         std: Sequence[float] = (0.5, 0.5, 0.5),
     ) -> None:
-        self.size = (size, size) if isinstance(size, int) else (tuple(size) if size else None)
+        self.size: tuple[int, int] | None = None
+        if isinstance(size, int):
+            self.size = (size, size)
+        elif size is not None:
+            height, width = size
+            self.size = (int(height), int(width))
         self.mean = torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1)
         self.std = torch.tensor(std, dtype=torch.float32).view(-1, 1, 1)
 
@@ -45,9 +50,11 @@ class ImageToTensor:
 
 
 def resize(pixels: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """(..., C, H, W) float → (..., C, *size). Shrinking by a whole factor averages blocks (an exact box
-    filter, several times cheaper than an anti-aliased bilinear resize); anything else is an
-    anti-aliased bilinear resize."""
+    """(..., C, H, W) float → (..., C, *size).
+
+    Shrinking by a whole factor averages blocks (an exact box filter, several times cheaper than
+    an anti-aliased bilinear resize); anything else is an anti-aliased bilinear resize.
+    """
     leading = pixels.shape[:-3]
     pixels = pixels.reshape(-1, *pixels.shape[-3:])
     height, width = pixels.shape[-2:]

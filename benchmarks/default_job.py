@@ -1,9 +1,9 @@
 """The default job's accuracy and time: trains the shipped ``easy_vqa`` config with several
 seeds and reports test accuracy, training time and throughput.
 
-    .venv/bin/python benchmarks/easy_vqa.py [--seeds 0 1 2] [override ...]
+    .venv/bin/python benchmarks/default_job.py [--seeds 0 1 2] [override ...]
 
-Writes ``benchmarks/results/easy_vqa.md`` and ``.json``.
+Writes ``benchmarks/results/default_job.md`` and ``.json``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 from hardware import describe
-
 from polymodal.config import load_config
 from polymodal.recipes.train import train
 
@@ -39,25 +38,30 @@ def main() -> None:
             started = time.perf_counter()
             result = train(config)
             wall = time.perf_counter() - started
-            rows.append({
-                "seed": seed,
-                "test_accuracy": result.metrics["test"]["accuracy"],
-                "val_accuracy": result.metrics["val"]["accuracy"],
-                "train_seconds": result.train_seconds,
-                "wall_seconds": wall,
-                "samples_per_second": result.samples_per_second,
-                "per_type": {k: v for k, v in result.metrics["test"].items()
-                             if k.startswith("accuracy/question_type/")},
-            })
+            rows.append(
+                {
+                    "seed": seed,
+                    "test_accuracy": result.metrics["test"]["accuracy"],
+                    "val_accuracy": result.metrics["val"]["accuracy"],
+                    "train_seconds": result.train_seconds,
+                    "wall_seconds": wall,
+                    "samples_per_second": result.samples_per_second,
+                    "per_type": {
+                        k: v
+                        for k, v in result.metrics["test"].items()
+                        if k.startswith("accuracy/question_type/")
+                    },
+                }
+            )
 
-    command = "python benchmarks/easy_vqa.py " + " ".join(sys.argv[1:])
+    command = "python benchmarks/default_job.py " + " ".join(sys.argv[1:])
     lines = [
         "# easy-VQA: the default job (`make run`)",
         "",
         f"Command: `{command.strip()}`  ",
         f"Hardware: {describe()}",
         "",
-        "| seed | test acc. | val acc. | train time (s) | wall time incl. data + eval (s) | samples/s |",
+        "| seed | test acc. | val acc. | train time (s) | wall time (s) | samples/s |",
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
@@ -83,8 +87,8 @@ def main() -> None:
     table = "\n".join(lines) + "\n"
     print(table)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "easy_vqa.md").write_text(table)
-    (RESULTS / "easy_vqa.json").write_text(
+    (RESULTS / "default_job.md").write_text(table)
+    (RESULTS / "default_job.json").write_text(
         json.dumps({"command": command, "hardware": describe(), "runs": rows}, indent=1)
     )
 
