@@ -47,6 +47,8 @@ def easy_vqa_copy(tmp_path: Path) -> Path:
         (root / split / "images").mkdir(parents=True)
         (root / split / "questions.json").write_text(json.dumps(kept))
         for image_id in range(count):
-            shutil.copy(source / split / "images" / f"{image_id}.png",
-                        root / split / "images" / f"{image_id}.png")
+            shutil.copy(
+                source / split / "images" / f"{image_id}.png",
+                root / split / "images" / f"{image_id}.png",
+            )
     return root

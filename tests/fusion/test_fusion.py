@@ -7,8 +7,9 @@ from polymodal.fusion import ConcatFusion, ProductFusion
 
 def encoded(dims, batch=3):
     return {
-        name: EncoderOutput(torch.randn(batch, 2, d), torch.ones(batch, 2, dtype=torch.bool),
-                            torch.randn(batch, d))
+        name: EncoderOutput(
+            torch.randn(batch, 2, d), torch.ones(batch, 2, dtype=torch.bool), torch.randn(batch, d)
+        )
         for name, d in dims.items()
     }
 

@@ -11,8 +11,10 @@ from polymodal.models import MultimodalModel
 def build():
     torch.manual_seed(0)
     return MultimodalModel(
-        encoders={"image": ConvImageEncoder([4, 8], dim=8),
-                  "question": GRUTextEncoder(vocab_size=12, dim=8, embed_dim=4)},
+        encoders={
+            "image": ConvImageEncoder([4, 8], dim=8),
+            "question": GRUTextEncoder(vocab_size=12, dim=8, embed_dim=4),
+        },
         fusion=ProductFusion({"image": 8, "question": 8}, dim=8),
         heads={"answer": MLPHead(8, 5, hidden_dims=[8])},
     )
@@ -20,8 +22,10 @@ def build():
 
 def test_forward_returns_every_stage():
     model = build().eval()
-    batch = Batch(image=torch.randn(2, 3, 16, 16),
-                  question=pad_sequences([torch.tensor([2, 3]), torch.tensor([4])]))
+    batch = Batch(
+        image=torch.randn(2, 3, 16, 16),
+        question=pad_sequences([torch.tensor([2, 3]), torch.tensor([4])]),
+    )
     out = model(batch)
     assert out.logits["answer"].shape == (2, 5)
     assert set(out.encoded) == {"image", "question"}
@@ -43,8 +47,10 @@ def test_missing_modality_is_named():
 
 def test_gradients_reach_every_parameter():
     model = build()
-    batch = Batch(image=torch.randn(2, 3, 16, 16),
-                  question=pad_sequences([torch.tensor([2, 3]), torch.tensor([4])]))
+    batch = Batch(
+        image=torch.randn(2, 3, 16, 16),
+        question=pad_sequences([torch.tensor([2, 3]), torch.tensor([4])]),
+    )
     model(batch).logits["answer"].sum().backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
 

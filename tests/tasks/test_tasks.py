@@ -41,8 +41,14 @@ def test_vqa_decode_and_grouped_accuracy():
     top = task.decode(output(logits), top_k=2)[0]
     assert top[0][0] == "a" and top[0][1] == pytest.approx(torch.softmax(logits[0], 0)[0].item())
     metric = task.metrics()
-    metric.update(predictions, Batch(answers=[["a"], ["b"], ["b"]],
-                                     question_type=["x", "y", "y"], answer_type=["t", "t", "t"]))
+    metric.update(
+        predictions,
+        Batch(
+            answers=[["a"], ["b"], ["b"]],
+            question_type=["x", "y", "y"],
+            answer_type=["t", "t", "t"],
+        ),
+    )
     assert metric.compute() == {
         "accuracy": pytest.approx(200 / 3),
         "accuracy/answer_type/t": pytest.approx(200 / 3),

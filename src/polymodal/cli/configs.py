@@ -8,7 +8,8 @@ from typing import Any
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "configs", help="list the shipped configs",
+        "configs",
+        help="list the shipped configs",
         description="List the configs that ship with polymodal, with their first comment line.",
     )
     parser.set_defaults(run=run)

@@ -8,7 +8,8 @@ from typing import Any
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "eval", help="evaluate a trained run on a split",
+        "eval",
+        help="evaluate a trained run on a split",
         description="Rebuild a run's model from RUN_DIR/config.yaml and a checkpoint, evaluate "
         "one split, print its metrics and write RUN_DIR/eval/<split>.json.",
     )
@@ -23,7 +24,9 @@ def run(args: argparse.Namespace) -> int:
     from polymodal.recipes.summary import format_table
 
     result = evaluate_run(args.run_dir, args.split, args.checkpoint)
-    rows = [[name, f"{value:.4f}" if name == "loss" else f"{value:.2f}"]
-            for name, value in result.metrics.items()]
+    rows = [
+        [name, f"{value:.4f}" if name == "loss" else f"{value:.2f}"]
+        for name, value in result.metrics.items()
+    ]
     print(format_table(["metric", args.split], rows))
     return 0

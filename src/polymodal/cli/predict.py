@@ -8,7 +8,8 @@ from typing import Any
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "predict", help="answer one input with a trained run",
+        "predict",
+        help="answer one input with a trained run",
         description="Load a trained run and print its top predictions with probabilities.",
         epilog="example:\n  polymodal predict runs/easy_vqa --image shape.png "
         "--question 'what color is the shape?'",
@@ -18,7 +19,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--image", help="image file (PNG, JPEG, ...) for the 'image' input")
     parser.add_argument("--question", help="text for the 'question' input")
     parser.add_argument(
-        "--text", action="append", default=[], metavar="FIELD=TEXT",
+        "--text",
+        action="append",
+        default=[],
+        metavar="FIELD=TEXT",
         help="text for another input field (repeatable)",
     )
     parser.add_argument("--top-k", type=int, default=5, help="how many answers (default 5)")

@@ -25,7 +25,9 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "arguments", nargs="*", metavar="[CONFIG] [key=value]",
+        "arguments",
+        nargs="*",
+        metavar="[CONFIG] [key=value]",
         help="config name or path, then overrides (key=value, +new.key=value, ~key)",
     )
     parser.set_defaults(run=run)
