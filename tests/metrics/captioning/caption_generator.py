@@ -4,41 +4,47 @@ from __future__ import annotations
 
 import random
 
-WORDS = (
-    "a an the man woman dog cat dogs people group of two three young old red blue green white "
-    "black small large is are sitting standing on in at with next to near front table street "
-    "bus train plane pizza kitchen bathroom toilet sink giraffe elephant zebra horse riding "
-    "holding playing tennis frisbee skateboard surfboard wave beach snow field grass park "
-    "city building sign clock tower water boat bird bench bed couch room window laptop phone "
-    "while and or but very some many several top down up over under its his her their this "
-    "that there here colour centre behaviour grey theatre organise"
-).split()
-CONTRACTIONS = (
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+WORDS = _words(
+    "a an the man woman dog cat dogs people group of two three young old red blue green "
+    "white black small large is are sitting standing on in at with next to near front table "
+    "street bus train plane pizza kitchen bathroom toilet sink giraffe elephant zebra horse "
+    "riding holding playing tennis frisbee skateboard surfboard wave beach snow field grass "
+    "park city building sign clock tower water boat bird bench bed couch room window laptop "
+    "phone while and or but very some many several top down up over under its his her their "
+    "this that there here colour centre behaviour grey theatre organise"
+)
+CONTRACTIONS = _words(
     "don't doesn't isn't aren't can't won't it's he's she's that's there's what's let's I'm "
     "you're we're they're I've you've we've they've I'll you'll he'll she'll I'd you'd he'd "
-    "cannot gonna wanna gotta dog's man's people's dogs' cats' James' y'all o'clock 'em 'cause "
-    "rock'n'roll ma'am O'Neil d'Avignon couldn't wouldn't shouldn't ain't 'tis 'twas '90s 60's"
-).split()
-ABBREVIATIONS = (
+    "cannot gonna wanna gotta dog's man's people's dogs' cats' James' y'all o'clock 'em "
+    "'cause rock'n'roll ma'am O'Neil d'Avignon couldn't wouldn't shouldn't ain't 'tis 'twas "
+    "'90s 60's"
+)
+ABBREVIATIONS = _words(
     "Mr. Mrs. Dr. St. U.S. U.K. a.m. p.m. e.g. i.e. etc. Inc. Co. Jan. Feb. vs. No. Jr. "
     "Ph.D. A. I. D.C. N.Y. Ave. Fig. approx."
-).split()
-NUMBERS = (
+)
+NUMBERS = _words(
     "1 2 3 10 12 100 2012 1,000 3.5 .5 0.25 5:30 12:00 1/2 3/4 5-6 3-4 1/2/2012 -3 +4 50% "
     "$5 $3.50 US$5 #1 2nd 3rd 4th 10th 1990s 3-year-old 5 7/8 555-1234 (555) 123-4567"
-).split()
-HYPHENATED = (
-    "well-known black-and-white e-mail t-shirt x-ray half-eaten hot-dog co-workers "
-    "anti-war pro-life non-U.S. mid-air two-story old-fashioned self-driving"
-).split()
-SYMBOLS = (
+)
+HYPHENATED = _words(
+    "well-known black-and-white e-mail t-shirt x-ray half-eaten hot-dog co-workers anti-war "
+    "pro-life non-U.S. mid-air two-story old-fashioned self-driving"
+)
+SYMBOLS = _words(
     ". , ; : ! ? ... -- - --- ( ) [ ] { } & * + = / < > ~ ^ | \\ @ # % $ _ '' `` ` ' \" "
-    ":) :( ;) :D <3 ^_^ \u2019 \u201c \u201d \u2018 \u2014 \u2013 \u2026 \u00bd \u00e9 \u00a3 \u20ac"
-).split()
-SPECIAL = (
-    "www.example.com http://example.org/a/b user@example.com @someone #hashtag c++ "
-    "file.jpg hello.World a.b.c &amp; &quot; <b> </b> <<x>> naïve café Über résumé"
-).split()
+    ":) :( ;) :D <3 ^_^ ’ “ ” ‘ — – … ½ é £ €"
+)
+SPECIAL = _words(
+    "www.example.com http://example.org/a/b user@example.com @someone #hashtag c++ file.jpg "
+    "hello.World a.b.c &amp; &quot; <b> </b> <<x>> naïve café Über résumé"
+)
 
 
 def _word(rng: random.Random) -> str:

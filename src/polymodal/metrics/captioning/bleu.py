@@ -13,12 +13,12 @@ Conventions of the reference, kept here:
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from polymodal.metrics.captioning.ngrams import NGram, ngram_counts
+import numpy as np
+
+from polymodal.metrics.captioning.ngrams import CaptionNGrams
 
 _TINY = 1e-15
 _SMALL = 1e-9
@@ -38,25 +38,37 @@ class BleuResult:
     per_image: list[list[float]]
 
 
-def _clipped_matches(
-    hypothesis: Counter[NGram], references: Sequence[Counter[NGram]], max_n: int
-) -> list[int]:
-    correct = [0] * max_n
-    for ngram, count in hypothesis.items():
-        best = 0
-        for reference in references:
-            reference_count = reference.get(ngram, 0)
-            if reference_count > best:
-                best = reference_count
-        if best:
-            correct[len(ngram) - 1] += min(best, count)
-    return correct
+def _largest_reference_counts(ngrams: CaptionNGrams) -> np.ndarray:
+    """For each hypothesis entry, the n-gram's largest count in one of the image's references."""
+    size = ngrams.num_ngrams
+    keys = ngrams.reference_image[ngrams.ref_caption] * size + ngrams.ref_ngram
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    if not len(sorted_keys):
+        return np.zeros(len(ngrams.hyp_count), dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    unique_keys = sorted_keys[starts]
+    largest = np.maximum.reduceat(ngrams.ref_count[order], starts)
+    wanted = ngrams.hyp_image * size + ngrams.hyp_ngram
+    position = np.minimum(np.searchsorted(unique_keys, wanted), len(unique_keys) - 1)
+    return np.where(unique_keys[position] == wanted, largest[position], 0)
+
+
+def _closest_reference_lengths(ngrams: CaptionNGrams) -> np.ndarray:
+    """Each image's reference length nearest its hypothesis's, the shorter one on a tie."""
+    lengths = ngrams.reference_lengths
+    images = ngrams.reference_image
+    distance = np.abs(lengths - ngrams.hypothesis_lengths[images])
+    order = np.lexsort((lengths, distance, images))
+    _, first = np.unique(images[order], return_index=True)
+    return lengths[order[first]]
 
 
 def bleu(
     hypotheses: Sequence[Sequence[str]],
     references: Sequence[Sequence[Sequence[str]]],
     max_n: int = 4,
+    ngrams: CaptionNGrams | None = None,
 ) -> BleuResult:
     """BLEU of tokenised hypotheses against their references.
 
@@ -64,44 +76,32 @@ def bleu(
         hypotheses: one token list per image.
         references: for each image, its reference token lists (at least one).
         max_n: the longest n-gram (4 for BLEU-4).
+        ngrams: the captions' n-gram tables, if already built (they must match the captions).
 
     Returns:
         Corpus and per-image BLEU-1..``max_n``.
     """
-    total_correct = [0] * max_n
-    total_guess = [0] * max_n
-    total_test = 0
-    total_reference = 0
-    per_image: list[list[float]] = [[] for _ in range(max_n)]
-    for hypothesis, image_references in zip(hypotheses, references, strict=True):
-        if not image_references:
-            raise ValueError("BLEU needs at least one reference per image")
-        test_length = len(hypothesis)
-        hypothesis_counts = ngram_counts(list(hypothesis), max_n)
-        reference_counts = [ngram_counts(list(reference), max_n) for reference in image_references]
-        # "closest": the reference length nearest the hypothesis, the shorter one on a tie.
-        reference_length = min((abs(len(r) - test_length), len(r)) for r in image_references)[1]
-        correct = _clipped_matches(hypothesis_counts, reference_counts, max_n)
-        guess = [max(0, test_length - k) for k in range(max_n)]
-        total_test += test_length
-        total_reference += reference_length
-        score = 1.0
-        for k in range(max_n):
-            total_correct[k] += correct[k]
-            total_guess[k] += guess[k]
-            score *= (correct[k] + _TINY) / (guess[k] + _SMALL)
-            per_image[k].append(score ** (1.0 / (k + 1)))
-        ratio = (test_length + _TINY) / (reference_length + _SMALL)
-        if ratio < 1:
-            penalty = math.exp(1 - 1 / ratio)
-            for k in range(max_n):
-                per_image[k][-1] *= penalty
-    corpus = []
-    score = 1.0
-    for k in range(max_n):
-        score *= (total_correct[k] + _TINY) / (total_guess[k] + _SMALL)
-        corpus.append(score ** (1.0 / (k + 1)))
-    ratio = (total_test + _TINY) / (total_reference + _SMALL)
-    if ratio < 1:
-        corpus = [value * math.exp(1 - 1 / ratio) for value in corpus]
-    return BleuResult(corpus, per_image)
+    if ngrams is None:
+        ngrams = CaptionNGrams.build(hypotheses, references, max_n)
+    images = ngrams.num_images
+    clipped = np.minimum(ngrams.hyp_count, _largest_reference_counts(ngrams))
+    correct = np.bincount(
+        ngrams.hyp_image * max_n + ngrams.hyp_order, weights=clipped, minlength=images * max_n
+    ).reshape(images, max_n)
+    test_lengths = ngrams.hypothesis_lengths.astype(np.float64)
+    guess = np.maximum(0.0, test_lengths[:, None] - np.arange(max_n)[None, :])
+    reference_lengths = _closest_reference_lengths(ngrams).astype(np.float64)
+
+    # Per image: cumulative product of smoothed precisions, k-th root, brevity penalty.
+    precision = (correct + _TINY) / (guess + _SMALL)
+    per_image = np.cumprod(precision, axis=1) ** (1.0 / np.arange(1, max_n + 1))[None, :]
+    ratio = (test_lengths + _TINY) / (reference_lengths + _SMALL)
+    short = ratio < 1
+    per_image[short] *= np.exp(1 - 1 / ratio[short])[:, None]
+
+    total_ratio = (test_lengths.sum() + _TINY) / (reference_lengths.sum() + _SMALL)
+    corpus_precision = (correct.sum(axis=0) + _TINY) / (guess.sum(axis=0) + _SMALL)
+    corpus = np.cumprod(corpus_precision) ** (1.0 / np.arange(1, max_n + 1))
+    if total_ratio < 1:
+        corpus = corpus * np.exp(1 - 1 / total_ratio)
+    return BleuResult([float(v) for v in corpus], per_image.T.tolist())

@@ -8,6 +8,7 @@ first use, which fails offline, so we check for the files first.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import shutil
 import threading
@@ -63,7 +64,50 @@ def _as_dicts(
     return references_by_image, hypotheses_by_image
 
 
-def meteor(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> tuple[float, list[float]]:
+class _MeteorProcess:
+    """One METEOR JVM for the whole Python process: starting it (loading its paraphrase
+    tables) takes several seconds, scoring a batch a few milliseconds."""
+
+    _instance: Any = None
+    _guard = threading.Lock()
+
+    @classmethod
+    def score(cls, references: dict[int, list[str]], hypotheses: dict[int, list[str]]) -> Any:
+        with cls._guard:
+            if cls._instance is None:
+                from pycocoevalcap.meteor.meteor import Meteor
+
+                cls._instance = Meteor()
+                atexit.register(cls.close)
+            try:
+                return cls._instance.compute_score(references, hypotheses)
+            except BaseException:
+                # A failed exchange leaves the pipe out of step: never reuse that process.
+                cls.close_locked()
+                raise
+
+    @classmethod
+    def close(cls) -> None:
+        with cls._guard:
+            cls.close_locked()
+
+    @classmethod
+    def close_locked(cls) -> None:
+        scorer, cls._instance = cls._instance, None
+        if scorer is None:
+            return
+        process = scorer.meteor_p
+        if process.stdin is not None:
+            process.stdin.close()
+        process.kill()
+        process.wait()
+        # The wrapper's finaliser takes this lock, which a failed exchange may have left held.
+        scorer.lock = threading.Lock()
+
+
+def meteor(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+) -> tuple[float, list[float]]:
     """METEOR 1.5 of tokenised captions, computed by ``pycocoevalcap``'s Java wrapper.
 
     Args:
@@ -74,24 +118,14 @@ def meteor(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> tu
         The corpus score (METEOR's own aggregate, not a mean of image scores) and the
         per-image scores.
     """
-    from pycocoevalcap.meteor.meteor import Meteor
-
     references_by_image, hypotheses_by_image = _as_dicts(hypotheses, references)
-    scorer: Any = Meteor()
-    try:
-        score, scores = scorer.compute_score(references_by_image, hypotheses_by_image)
-    finally:
-        process = scorer.meteor_p
-        if process.stdin is not None:
-            process.stdin.close()
-        process.kill()
-        process.wait()
-        # The wrapper's finaliser takes this lock; an exception above may have left it held.
-        scorer.lock = threading.Lock()
+    score, scores = _MeteorProcess.score(references_by_image, hypotheses_by_image)
     return float(score), [float(value) for value in scores]
 
 
-def spice(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> tuple[float, list[float]]:
+def spice(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+) -> tuple[float, list[float]]:
     """SPICE of tokenised captions, computed by ``pycocoevalcap``'s Java program."""
     from pycocoevalcap.spice.spice import Spice
 

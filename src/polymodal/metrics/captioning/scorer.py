@@ -8,6 +8,7 @@ last abbreviation look at the next caption's first word.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from polymodal.metrics.captioning.java_metrics import (
     spice,
     spice_unavailable_reason,
 )
+from polymodal.metrics.captioning.ngrams import CaptionNGrams
 from polymodal.metrics.captioning.rouge import rouge_l_scores
 from polymodal.metrics.captioning.tokenize import tokenize_captions
 
@@ -126,16 +128,19 @@ def score_captions(
 
     hypothesis_words = [caption.split() for caption in tokenized_hypotheses]
     reference_words = [[caption.split() for caption in image] for image in tokenized_references]
+    ngrams = None
+    if "bleu" in chosen or "cider_d" in chosen:
+        ngrams = CaptionNGrams.build(hypothesis_words, reference_words)
     for family in chosen:
         if family == "bleu":
-            result = bleu(hypothesis_words, reference_words)
+            result = bleu(hypothesis_words, reference_words, ngrams=ngrams)
             for order, name in enumerate(CAPTION_METRICS["bleu"]):
                 record(name, result.corpus[order], result.per_image[order])
         elif family == "rouge_l":
             values = rouge_l_scores(tokenized_hypotheses, tokenized_references)
             record("rouge_l", sum(values) / len(values), values)
         elif family == "cider_d":
-            record("cider_d", *cider_d(hypothesis_words, reference_words))
+            record("cider_d", *cider_d(hypothesis_words, reference_words, ngrams=ngrams))
         else:
             check = meteor_unavailable_reason if family == "meteor" else spice_unavailable_reason
             reason = check()
@@ -143,7 +148,11 @@ def score_captions(
                 unavailable[family] = reason
                 continue
             run = meteor if family == "meteor" else spice
-            record(family, *run(tokenized_hypotheses, tokenized_references))
+            try:
+                record(family, *run(tokenized_hypotheses, tokenized_references))
+            except (OSError, ValueError, subprocess.SubprocessError) as error:
+                # The Java program failed to start or answer (e.g. too little memory).
+                unavailable[family] = f"the reference's Java program failed: {error}"
     return CaptionScores(scores, per_image, unavailable)
 
 
@@ -184,7 +193,9 @@ class CaptionMetrics:
                 f"update got {len(image_ids)} image ids, {len(hypotheses)} hypotheses and "
                 f"{len(references)} reference lists; they must match"
             )
-        for key, hypothesis, image_references in zip(image_ids, hypotheses, references, strict=True):
+        for key, hypothesis, image_references in zip(
+            image_ids, hypotheses, references, strict=True
+        ):
             self._add(key, hypothesis, list(image_references))
 
     def _add(self, key: Hashable, hypothesis: str, image_references: list[str]) -> None:
