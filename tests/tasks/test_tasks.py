@@ -78,3 +78,17 @@ def test_classification_task():
     metric = task.metrics()
     metric.update(task.decode(output(logits, "label")), Batch(label=["cat", "cat"]))
     assert metric.compute()["accuracy"] == 50.0
+
+
+def test_vqa_accuracy_uses_the_official_score_with_ten_answers():
+    task = VQATask()
+    task.fit([{"answers": ["two"]}, {"answers": ["2"]}])
+    metric = task.metrics()
+    # "2" given by exactly 3 of 10 humans: 7 leave-one-out subsets keep 3 matches (score 1),
+    # 3 keep 2 matches (2/3): (7 + 3 · 2/3) / 10 = 0.9. "two" is normalised to "2".
+    ten = ["2", "2", "2", "3", "3", "3", "3", "3", "3", "3"]
+    metric.update(
+        ["two", "3"],
+        Batch(answers=[ten, ["3"]], question_type=["n", "n"], answer_type=["number", "number"]),
+    )
+    assert metric.compute()["accuracy"] == pytest.approx(95.0)

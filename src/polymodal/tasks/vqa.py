@@ -12,9 +12,18 @@ from torch.utils.data import Dataset
 from polymodal.data.batch import Batch
 from polymodal.data.fields import field_values
 from polymodal.metrics.grouped import GroupedAccuracy
+from polymodal.metrics.vqa import vqa_question_accuracy
 from polymodal.models.multimodal import ModelOutput
 from polymodal.tasks._decode import decode_labels
 from polymodal.tasks.labels import LabelVocabulary
+
+
+def question_accuracy(prediction: str, batch: Batch, row: int) -> float:
+    """Exact match against a single answer; the official VQA accuracy against several."""
+    answers = batch["answers"][row]
+    if len(answers) == 1:
+        return float(prediction == answers[0])
+    return vqa_question_accuracy(prediction, answers)
 
 
 class VQATask:
@@ -33,8 +42,11 @@ class VQATask:
             bottom-up top-down VQA models).
         group_fields: sample fields whose values get their own accuracy (per question type…).
 
-    Metrics: ``accuracy`` — the share of questions whose predicted answer is one of the
-    annotated answers, ×100 — overall and per group.
+    Metrics: ``accuracy`` ×100, overall and per group. A question with one annotated answer
+    scores 1 when the prediction equals it; a question with several human answers (VQA v2's
+    ten) gets the official VQA accuracy — the mean over leave-one-out subsets of
+    min(1, matches/3), after the official answer normalisation
+    (:func:`polymodal.metrics.vqa.vqa_question_accuracy`).
     """
 
     record_fields = ("question", "answers", "question_type", "answer_type")
@@ -93,10 +105,7 @@ class VQATask:
         )
 
     def metrics(self) -> GroupedAccuracy:
-        def correct(prediction: str, batch: Batch, row: int) -> float:
-            return float(prediction in batch["answers"][row])
-
-        return GroupedAccuracy(correct, self.group_fields)
+        return GroupedAccuracy(question_accuracy, self.group_fields)
 
     def state_dict(self) -> dict[str, Any]:
         return {"answers": self.answers.state_dict()}
