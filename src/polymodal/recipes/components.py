@@ -106,9 +106,14 @@ def make_loader(
     settings: DataSettings,
     train: bool = False,
     sampler: Sampler[int] | None = None,
+    seed: int = 0,
 ) -> DataLoader[dict[str, Any]]:
-    """A loader in dataset order (or ``sampler``'s). Its own generator keeps the global random
-    state untouched, so starting a loader anywhere cannot change what training draws."""
+    """A loader in dataset order (or ``sampler``'s).
+
+    Its own generator, seeded by ``seed``, keeps the global random state untouched — starting
+    a loader anywhere cannot change what training draws — and gives worker processes seeds
+    that a resumed run reproduces (pass a different ``seed`` per epoch).
+    """
     return DataLoader(
         dataset,
         batch_size=settings.batch_size if train else settings.eval_batch_size,
@@ -116,7 +121,7 @@ def make_loader(
         shuffle=False,
         num_workers=settings.num_workers,
         collate_fn=Collate(settings.share),
-        generator=torch.Generator().manual_seed(0),
+        generator=torch.Generator().manual_seed(seed),
     )
 
 

@@ -193,7 +193,9 @@ def train(config: DictConfig) -> TrainResult:
         if position.batch_in_epoch >= batch_count:
             position.epoch, position.batch_in_epoch = position.epoch + 1, 0
         sampler.set_position(position.epoch, position.batch_in_epoch * data.batch_size)
-        loader = components.make_loader(train_data, data, train=True, sampler=sampler)
+        loader = components.make_loader(
+            train_data, data, train=True, sampler=sampler, seed=seed * 1_000_003 + position.epoch
+        )
         group_start, group_samples, group_batches = time.perf_counter(), 0, 0
         for batch in loader:
             group_size = min(
