@@ -41,3 +41,18 @@ def test_transformed_dataset_keeps_raw_text_and_adds_targets():
 def test_batch_transforms_apply_per_field():
     batch = apply_batch_transforms(Batch(a=torch.ones(2)), {"a": lambda t: t * 3})
     assert batch["a"].tolist() == [3.0, 3.0]
+
+
+def test_sample_augmentation_is_a_function_of_seed_epoch_and_index():
+    from tests.recipes.augmentations import PixelNoise
+
+    data = [{"image": torch.full((3, 4, 4), 100, dtype=torch.uint8)} for _ in range(2)]
+    wrapped = TransformedDataset(data, {}, augment=[PixelNoise(20)], seed=5)
+    first = wrapped[0]["image"]
+    assert not torch.equal(first, data[0]["image"])  # changed, and the source is untouched
+    assert torch.equal(wrapped[0]["image"], first)  # same seed, epoch, index: same draw
+    assert not torch.equal(wrapped[1]["image"], first)
+    wrapped.set_epoch(1)
+    assert not torch.equal(wrapped[0]["image"], first)
+    wrapped.set_epoch(0)
+    assert torch.equal(wrapped[0]["image"], first)

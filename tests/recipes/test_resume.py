@@ -10,9 +10,12 @@ from pathlib import Path
 
 from tests.conftest import TINY
 
-# Dropout makes the random generators' state matter; 8 epochs of 10 steps leave time to kill.
+# Dropout and augmentations make the random state matter; 8 epochs of 10 steps leave time to
+# kill the run.
 RESUMABLE = [
     *TINY,
+    "+augment.noise._component_=tests.recipes.augmentations.PixelNoise",
+    "+batch_augment.dropout._component_=tests.recipes.augmentations.ImageDropout",
     "training.epochs=8",
     "training.log_every=1",
     "training.checkpoint_every=3",

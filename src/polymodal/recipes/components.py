@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from polymodal.config import instantiate
 from polymodal.data.batch import Collate
 from polymodal.data.fields import field_values
-from polymodal.data.pipeline import TransformedDataset
+from polymodal.data.pipeline import SampleAugmentation, TransformedDataset
 from polymodal.errors import ConfigError
 from polymodal.recipes.run_dir import RunDir
 from polymodal.recipes.settings import DataSettings
@@ -126,6 +126,20 @@ def make_loader(
 
 
 def prepared(
-    dataset: Dataset[dict[str, Any]], transforms: Transforms, task: Task
+    dataset: Dataset[dict[str, Any]],
+    transforms: Transforms,
+    task: Task,
+    augment: Sequence[SampleAugmentation] = (),
+    seed: int = 0,
 ) -> TransformedDataset:
-    return TransformedDataset(dataset, transforms, task.targets)
+    return TransformedDataset(dataset, transforms, task.targets, augment, seed)
+
+
+def build_augmentations(config: DictConfig, section: str) -> list[Any]:
+    """Builds ``augment`` (sample augmentations) or ``batch_augment``: name → component, in
+    order; a name set to null is left out (so an override can switch one off)."""
+    return [
+        instantiate(node, path=f"{section}.{name}")
+        for name, node in (config.get(section) or {}).items()
+        if node is not None
+    ]

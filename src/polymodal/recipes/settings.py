@@ -26,6 +26,8 @@ TOP_LEVEL_KEYS = frozenset(
         "optimizer",
         "training",
         "batch_transforms",
+        "augment",
+        "batch_augment",
     }
 )
 DATA_SPLITS = ("train", "val", "test")

@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 
 from polymodal.config import instantiate, validate
 from polymodal.data.fields import field_values
-from polymodal.data.pipeline import apply_batch_transforms
+from polymodal.data.pipeline import apply_batch_transforms, seeded_generator
 from polymodal.errors import ConfigError
 from polymodal.recipes import components
 from polymodal.recipes.evaluate import evaluate, write_evaluation
@@ -142,7 +142,9 @@ def train(config: DictConfig) -> TrainResult:
     )
     groups = field_values(train_set, data.group_by) if data.group_by else None
     sampler = ResumableSampler(len(train_set), seed, groups=groups)  # type: ignore[arg-type]
-    train_data = components.prepared(train_set, transforms, task)
+    augment = components.build_augmentations(config, "augment")
+    batch_augment = components.build_augmentations(config, "batch_augment")
+    train_data = components.prepared(train_set, transforms, task, augment, seed)
     eval_loaders = {
         split: components.make_loader(components.prepared(dataset, transforms, task), data)
         for split, dataset in (("val", val_set), ("test", test_set))
@@ -193,6 +195,7 @@ def train(config: DictConfig) -> TrainResult:
         if position.batch_in_epoch >= batch_count:
             position.epoch, position.batch_in_epoch = position.epoch + 1, 0
         sampler.set_position(position.epoch, position.batch_in_epoch * data.batch_size)
+        train_data.set_epoch(position.epoch)
         loader = components.make_loader(
             train_data, data, train=True, sampler=sampler, seed=seed * 1_000_003 + position.epoch
         )
@@ -202,6 +205,10 @@ def train(config: DictConfig) -> TrainResult:
                 settings.grad_accumulation, batch_count - position.batch_in_epoch + group_batches
             )
             batch = apply_batch_transforms(batch.to(device), batch_transforms)
+            for augmentation in batch_augment:
+                batch = augmentation(
+                    batch, seeded_generator(seed, position.step, group_batches, device=device)
+                )
             with autocast(device, settings.precision):
                 output = model(batch)
             loss = task.loss(output, batch)
