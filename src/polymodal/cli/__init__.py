@@ -13,14 +13,14 @@ from polymodal.errors import PolymodalError
 def build_parser() -> argparse.ArgumentParser:
     # Imported here so that `polymodal --help` stays quick and one broken command cannot
     # break the others' imports at module load.
-    from polymodal.cli import configs, evaluate, predict, score, train, validate
+    from polymodal.cli import configs, data, evaluate, predict, score, train, validate
 
     parser = argparse.ArgumentParser(
         prog="polymodal",
         description="Multimodal deep learning on PyTorch: train, evaluate, predict, score.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (train, evaluate, predict, validate, configs, score):
+    for module in (train, evaluate, predict, validate, configs, score, data):
         module.register(subparsers)
     return parser
 
