@@ -28,4 +28,6 @@ def load_image(path: str | Path) -> torch.Tensor:
             rgb = np.asarray(image.convert("RGB"))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise DataError(f"cannot decode image {path}: {error}") from None
-    return torch.from_numpy(rgb.copy()).permute(2, 0, 1).contiguous()
+    # numpy's transpose copy is far cheaper than torch's permute().contiguous() on small
+    # images when the machine is busy (torch may start its thread pool for it).
+    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))

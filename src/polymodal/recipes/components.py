@@ -94,6 +94,18 @@ def save_fitted_state(run: RunDir, transforms: Transforms, task: Task) -> None:
     run.write_json(run.task_state, task.state_dict())
 
 
+def skip_reports(datasets: dict[str, Dataset[dict[str, Any]] | None]) -> dict[str, str]:
+    """Split → the line a dataset reports about samples it skipped (broken images, rows never
+    downloaded), for datasets that skipped any."""
+    reports = {}
+    for split, dataset in datasets.items():
+        report = getattr(dataset, "skip_report", None)
+        line = report() if callable(report) else None
+        if line:
+            reports[split] = str(line)
+    return reports
+
+
 def build_model(config: DictConfig) -> nn.Module:
     model: nn.Module = instantiate(config.model, path="model")
     if not isinstance(model, nn.Module):

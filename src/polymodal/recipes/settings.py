@@ -51,6 +51,8 @@ class TrainingSettings:
         best_metric: the metric (as logged, e.g. ``val/accuracy``) that picks ``best``.
         best_mode: ``max`` or ``min``.
         final_checkpoint: which checkpoint the final evaluation uses: ``best`` or ``last``.
+        num_threads: CPU threads for PyTorch's operators (``None``: PyTorch's default). One
+            thread avoids OpenMP's busy-waiting when other processes share the cores.
     """
 
     epochs: int = 1
@@ -66,6 +68,7 @@ class TrainingSettings:
     best_metric: str = "val/accuracy"
     best_mode: str = "max"
     final_checkpoint: str = "best"
+    num_threads: int | None = None
 
 
 @dataclass(frozen=True)

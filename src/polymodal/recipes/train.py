@@ -115,6 +115,8 @@ def train(config: DictConfig) -> TrainResult:
     check_config(config)
     settings: TrainingSettings = training_settings(config)
     data = data_settings(config)
+    if settings.num_threads:
+        torch.set_num_threads(settings.num_threads)
     seed = int(config.get("seed", 0))
     seed_everything(seed)
     device = resolve_device(str(config.get("device", "auto")))
@@ -291,6 +293,10 @@ def train(config: DictConfig) -> TrainResult:
         write_evaluation(run, split, result, settings.final_checkpoint, final_step)
         log.append({"step": total_steps, "split": f"final/{split}", **result.metrics})
         metrics[split] = result.metrics
+    datasets = {"train": train_set, "val": val_set, "test": test_set}
+    for split, report in components.skip_reports(datasets).items():
+        print(f"data {split}: {report}")
+        log.append({"step": total_steps, "split": f"data/{split}", "skipped": report})
     rate = position.samples_seen / max(position.train_seconds, 1e-9)
     print_summary(
         run.root, metrics, position.train_seconds, rate, settings.final_checkpoint, final_step
