@@ -7,8 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from polymodal.data.datasets.easy_vqa import default_root
+
+# One thread: on a machine shared with other processes, OpenMP's busy-waiting makes multi-threaded
+# small-tensor work many times slower, and the tests' tensors are small.
+torch.set_num_threads(1)
 
 # A few hundred real easy-VQA questions and a narrow model: a whole run takes seconds.
 TINY = [

@@ -61,3 +61,15 @@ def test_atomic_write_text_replaces(tmp_path):
     atomic.write_text(tmp_path / "x.json", "2")
     assert (tmp_path / "x.json").read_text() == "2"
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_atomic_writes_get_ordinary_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        atomic.write_text(tmp_path / "x.json", "1")
+        with atomic.folder(tmp_path / "f") as staging:
+            (staging / "a").write_text("a")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "f").stat().st_mode & 0o777 == 0o755

@@ -13,14 +13,24 @@ from polymodal.errors import PolymodalError
 def build_parser() -> argparse.ArgumentParser:
     # Imported here so that `polymodal --help` stays quick and one broken command cannot
     # break the others' imports at module load.
-    from polymodal.cli import configs, data, evaluate, predict, score, train, validate
+    from polymodal.cli import (
+        configs,
+        data,
+        evaluate,
+        explain,
+        predict,
+        report,
+        score,
+        train,
+        validate,
+    )
 
     parser = argparse.ArgumentParser(
         prog="polymodal",
         description="Multimodal deep learning on PyTorch: train, evaluate, predict, score.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (train, evaluate, predict, validate, configs, score, data):
+    for module in (train, evaluate, predict, validate, configs, score, data, explain, report):
         module.register(subparsers)
     return parser
 

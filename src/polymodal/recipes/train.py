@@ -31,6 +31,7 @@ from polymodal.recipes.settings import (
     training_settings,
 )
 from polymodal.recipes.summary import print_summary
+from polymodal.report import write_report
 from polymodal.training.checkpoint import (
     checkpoint_path,
     load_training_state,
@@ -301,4 +302,6 @@ def train(config: DictConfig) -> TrainResult:
     print_summary(
         run.root, metrics, position.train_seconds, rate, settings.final_checkpoint, final_step
     )
+    if metrics:
+        print(f"report: {write_report(run.root)}")
     return TrainResult(run.root, metrics, position.train_seconds, rate)
