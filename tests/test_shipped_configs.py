@@ -2,12 +2,10 @@
 
 import pytest
 
-from polymodal.config import load_config, shipped_configs, validate
-from polymodal.recipes.settings import settings_problems
-from polymodal.recipes.train import RUNTIME_ARGS
+from polymodal.config import load_config, shipped_configs
+from polymodal.recipes.dispatch import config_problems
 
 
 @pytest.mark.parametrize("name", shipped_configs())
 def test_shipped_config_is_valid(name):
-    config = load_config(name)
-    assert settings_problems(config) + validate(config, RUNTIME_ARGS) == []
+    assert config_problems(load_config(name)) == []

@@ -27,13 +27,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--top-k", type=int, default=5, help="how many answers (default 5)")
     parser.add_argument("--checkpoint", default="best", help="best (default) or last")
+    parser.add_argument("--task", help="for a multi-task run: the task to predict")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from polymodal.data.images import load_image
     from polymodal.errors import PolymodalError
-    from polymodal.recipes.predict import Predictor
+    from polymodal.recipes.dispatch import load_predictor
 
     sample: dict[str, Any] = {}
     if args.image is not None:
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         if not separator:
             raise PolymodalError(f"--text {item!r}: expected FIELD=TEXT")
         sample[field] = text
-    predictor = Predictor(args.run_dir, args.checkpoint)
+    predictor = load_predictor(args.run_dir, args.checkpoint, args.task)
     for rank, (label, probability) in enumerate(predictor.predict(sample, args.top_k), start=1):
         print(f"{rank}. {label:20s} {probability:.4f}")
     return 0

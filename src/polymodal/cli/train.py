@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from polymodal.recipes.train import train
+    from polymodal.recipes.dispatch import run_training
 
-    train(load_from_arguments(args.arguments))
+    run_training(load_from_arguments(args.arguments))
     return 0

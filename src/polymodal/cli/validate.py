@@ -23,12 +23,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from polymodal.config import validate
-    from polymodal.recipes.settings import settings_problems
-    from polymodal.recipes.train import RUNTIME_ARGS
+    from polymodal.recipes.dispatch import config_problems
 
-    config = load_from_arguments(args.arguments)
-    problems = settings_problems(config) + validate(config, RUNTIME_ARGS)
+    problems = config_problems(load_from_arguments(args.arguments))
     if problems:
         print(f"{len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
