@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from hardware import describe
 from polymodal.config import load_config
@@ -55,11 +56,16 @@ def main() -> None:
             )
 
     command = "python benchmarks/default_job.py " + " ".join(sys.argv[1:])
+    write_results(rows, command.strip(), describe())
+
+
+def write_results(rows: list[dict[str, Any]], command: str, hardware: str) -> None:
+    """Prints the table and writes ``results/default_job.md`` and ``.json``."""
     lines = [
         "# easy-VQA: the default job (`make run`)",
         "",
-        f"Command: `{command.strip()}`  ",
-        f"Hardware: {describe()}",
+        f"Command: `{command}`  ",
+        f"Hardware: {hardware}",
         "",
         "| seed | test acc. | val acc. | train time (s) | wall time (s) | samples/s |",
         "|---|---|---|---|---|---|",
@@ -83,13 +89,13 @@ def main() -> None:
     ]
     for key in rows[0]["per_type"]:
         mean = statistics.mean(row["per_type"][key] for row in rows)
-        lines.append(f"| {key.rsplit('/', 1)[1]} | {mean:.2f} |")
+        lines.append(f"| {key.removeprefix('accuracy/question_type/')} | {mean:.2f} |")
     table = "\n".join(lines) + "\n"
     print(table)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "default_job.md").write_text(table)
     (RESULTS / "default_job.json").write_text(
-        json.dumps({"command": command, "hardware": describe(), "runs": rows}, indent=1)
+        json.dumps({"command": command, "hardware": hardware, "runs": rows}, indent=1)
     )
 
 
