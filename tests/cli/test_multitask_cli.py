@@ -2,17 +2,19 @@
 ``--task``."""
 
 import pytest
+from tests.multitask.conftest import MULTITASK_TINY
 
 from polymodal.cli import main
 from polymodal.data.datasets.easy_vqa import default_root
-from tests.multitask.conftest import MULTITASK_TINY
 
 
 @pytest.fixture(scope="module")
 def multitask_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("runs")
-    assert main(["train", "easy_vqa_multitask", *MULTITASK_TINY, f"output_dir={output}",
-                 "name=mt"]) == 0
+    assert (
+        main(["train", "easy_vqa_multitask", *MULTITASK_TINY, f"output_dir={output}", "name=mt"])
+        == 0
+    )
     return output / "mt"
 
 
@@ -21,8 +23,10 @@ def test_eval_and_predict_one_task(capsys, multitask_run):
     assert main(["eval", str(multitask_run), "--task", "vqa", "--split", "val"]) == 0
     assert capsys.readouterr().out.splitlines()[0].split() == ["metric", "val"]
     image = str(default_root() / "test" / "images" / "0.png")
-    assert main(["predict", str(multitask_run), "--task", "shape", "--image", image,
-                 "--top-k", "2"]) == 0
+    assert (
+        main(["predict", str(multitask_run), "--task", "shape", "--image", image, "--top-k", "2"])
+        == 0
+    )
     ranked = [line.split()[1] for line in capsys.readouterr().out.splitlines()]
     assert len(ranked) == 2 and set(ranked) <= {"circle", "rectangle", "triangle"}
 

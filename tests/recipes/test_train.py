@@ -73,11 +73,19 @@ def test_predict_ranks_answers(tiny_run):
 def test_accumulation_bf16_and_max_steps(tmp_path):
     from tests.conftest import TINY
 
-    overrides = [*TINY, f"output_dir={tmp_path}", "training.grad_accumulation=3",
-                 "training.precision=bf16", "training.max_steps=6", "training.log_every=1",
-                 "training.eval_every=3"]
+    overrides = [
+        *TINY,
+        f"output_dir={tmp_path}",
+        "training.grad_accumulation=3",
+        "training.precision=bf16",
+        "training.max_steps=6",
+        "training.log_every=1",
+        "training.eval_every=3",
+    ]
     result = train(load_config("easy_vqa", overrides))
-    rows = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()
+    ]
     train_rows = [r for r in rows if r["split"] == "train"]
     # 10 batches per epoch in groups of 3, 3, 3, 1 → 4 steps per epoch; 6 steps in all.
     assert [r["step"] for r in train_rows] == [1, 2, 3, 4, 5, 6]

@@ -5,3 +5,10 @@ from polymodal.encoders.output import EncoderOutput
 from polymodal.encoders.text import BagOfWordsEncoder, GRUTextEncoder
 
 __all__ = ["BagOfWordsEncoder", "ConvImageEncoder", "EncoderOutput", "GRUTextEncoder"]
+
+# Transformer encoders (issue 3), appended so concurrent additions above do not conflict.
+from polymodal.encoders.bert import BertTextEncoder
+from polymodal.encoders.sequence import FeatureSequenceEncoder
+from polymodal.encoders.vit import ViTEncoder
+
+__all__ += ["BertTextEncoder", "FeatureSequenceEncoder", "ViTEncoder"]

@@ -1,0 +1,272 @@
+"""Training-step speed of our single-stream (ViLT-style) model against ``transformers.ViltModel``.
+
+Both models are built at the same configuration and hold the same weights (ours are copied
+from the Hugging Face model, and the script first checks that both compute the same pooled
+output). Each timed step is forward + backward of a classification loss on one batch; the two
+models alternate within one run, so machine load affects both alike, and the medians are
+compared. Achieved FLOP/s (counted with ``torch.utils.flop_counter`` on our step) is reported
+as a fraction of this machine's fp32 matmul peak, measured in the same run.
+
+    .venv/bin/python benchmarks/transformer_throughput.py [--layers 4 --width 256 --heads 8
+        --image-size 32 --patch-size 4 --text-length 16 --batch 32 --repeats 7]
+
+Writes ``benchmarks/results/transformer_throughput.md`` and ``.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+from transformers import ViltConfig, ViltModel
+
+from hardware import describe
+from polymodal.data.batch import Padded
+from polymodal.encoders import BertTextEncoder, ViTEncoder
+from polymodal.encoders._convert_weights import VIT, map_name
+from polymodal.fusion import SingleStreamFusion
+from polymodal.heads import MLPHead
+from polymodal.models import MultimodalModel
+
+RESULTS = Path(__file__).resolve().parent / "results"
+NUM_CLASSES = 10
+
+
+def matmul_peak(size: int = 2048, repeats: int = 10) -> float:
+    """Best fp32 GFLOP/s of a (size × size) @ (size × size) product over ``repeats`` tries."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    torch.matmul(a, b)  # warm-up: thread pool, allocator
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        torch.matmul(a, b)
+        best = min(best, time.perf_counter() - started)
+    return 2 * size**3 / best / 1e9
+
+
+def build_hf(args: argparse.Namespace) -> ViltModel:
+    config = ViltConfig(
+        hidden_size=args.width,
+        num_hidden_layers=args.layers,
+        num_attention_heads=args.heads,
+        intermediate_size=4 * args.width,
+        image_size=args.image_size,
+        patch_size=args.patch_size,
+        max_position_embeddings=max(40, args.text_length),
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        max_image_length=-1,  # keep every patch (no sampling), as ours does
+    )
+    return ViltModel(config)
+
+
+def build_ours(args: argparse.Namespace, vocab_size: int, max_length: int) -> MultimodalModel:
+    text = BertTextEncoder(
+        vocab_size=vocab_size,
+        dim=args.width,
+        num_layers=0,  # ViLT: embeddings only; the layers are the fusion's
+        max_length=max_length,
+        dropout=0.0,
+        attention_dropout=0.0,
+        pooler=False,
+        pooling="cls",
+    )
+    image = ViTEncoder(
+        image_size=args.image_size,
+        patch_size=args.patch_size,
+        dim=args.width,
+        num_layers=0,
+        final_norm=False,
+    )
+    fusion = SingleStreamFusion(
+        {"text": args.width, "image": args.width},
+        dim=args.width,
+        num_layers=args.layers,
+        num_heads=args.heads,
+        ffn_dim=4 * args.width,
+        dropout=0.0,
+        norm_first=True,
+        layer_norm_eps=1e-12,
+        pooling="first",
+    )
+    head = MLPHead(args.width, NUM_CLASSES)
+    return MultimodalModel({"text": text, "image": image}, fusion, {"answer": head})
+
+
+def vilt_name(name: str) -> str:
+    """Our parameter name for a ``ViltModel`` parameter (for the equivalence check)."""
+    embeddings = {
+        "embeddings.text_embeddings.word_embeddings.weight": "encoders.text.embeddings.word.weight",
+        "embeddings.text_embeddings.position_embeddings.weight": (
+            "encoders.text.embeddings.position.weight"
+        ),
+        "embeddings.text_embeddings.token_type_embeddings.weight": (
+            "encoders.text.embeddings.token_type.weight"
+        ),
+        "embeddings.text_embeddings.LayerNorm.weight": "encoders.text.embeddings.norm.weight",
+        "embeddings.text_embeddings.LayerNorm.bias": "encoders.text.embeddings.norm.bias",
+        "embeddings.token_type_embeddings.weight": "fusion.modality_types.weight",
+    }
+    if name in embeddings:
+        return embeddings[name]
+    if name.startswith("embeddings."):  # CLS, positions, patches: laid out as ViT's
+        mapped = map_name(name, VIT)
+        assert mapped is not None, name
+        return f"encoders.image.{mapped}"
+    mapped = map_name(name, VIT)  # encoder layers, final LayerNorm, pooler: as ViT's
+    assert mapped is not None, name
+    return f"fusion.{mapped}"
+
+
+def copy_weights(hf: ViltModel, ours: MultimodalModel) -> None:
+    state = {vilt_name(name): tensor for name, tensor in hf.state_dict().items()}
+    missing, unexpected = ours.load_state_dict(state, strict=False)
+    assert not unexpected, unexpected
+    assert all(name.startswith("heads.") for name in missing), missing
+
+
+def make_batch(args: argparse.Namespace, vocab_size: int) -> dict[str, Any]:
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(1, vocab_size, (args.batch, args.text_length), generator=generator)
+    lengths = torch.randint(args.text_length // 2, args.text_length + 1, (args.batch,))
+    mask = torch.arange(args.text_length)[None, :] < lengths[:, None]
+    ids = ids.masked_fill(~mask, 0)
+    image = torch.randn(args.batch, 3, args.image_size, args.image_size, generator=generator)
+    labels = torch.randint(0, NUM_CLASSES, (args.batch,), generator=generator)
+    return {"ids": ids, "mask": mask, "image": image, "labels": labels}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--width", type=int, default=256)
+    parser.add_argument("--heads", type=int, default=8)
+    parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--patch-size", type=int, default=4)
+    parser.add_argument("--text-length", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+
+    hf = build_hf(args).train()
+    vocab_size = hf.config.vocab_size
+    ours = build_ours(args, vocab_size, hf.config.max_position_embeddings).train()
+    copy_weights(hf, ours)
+    hf_head = nn.Linear(args.width, NUM_CLASSES)
+    hf_head.load_state_dict(ours.heads["answer"].mlp[-1].state_dict())
+    batch = make_batch(args, vocab_size)
+    pixel_mask = torch.ones(args.batch, args.image_size, args.image_size, dtype=torch.long)
+
+    def ours_logits() -> torch.Tensor:
+        inputs = {"text": Padded(batch["ids"], batch["mask"]), "image": batch["image"]}
+        return ours(inputs).logits["answer"]
+
+    def hf_logits() -> torch.Tensor:
+        output = hf(
+            input_ids=batch["ids"],
+            attention_mask=batch["mask"].long(),
+            pixel_values=batch["image"],
+            pixel_mask=pixel_mask,
+        )
+        return hf_head(output.pooler_output)
+
+    with torch.no_grad():
+        difference = (ours_logits() - hf_logits()).abs().max().item()
+    print(f"same function: max |logits ours − HF| = {difference:.2e}")
+
+    def step(logits: Callable[[], torch.Tensor], model: nn.Module) -> Callable[[], None]:
+        def run() -> None:
+            model.zero_grad(set_to_none=True)
+            F.cross_entropy(logits(), batch["labels"]).backward()
+
+        return run
+
+    runs = {"ours": step(ours_logits, ours), "hf": step(hf_logits, hf)}
+    hf_head.requires_grad_(True)
+    for _ in range(args.warmup):
+        for run in runs.values():
+            run()
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for repeat in range(args.repeats):
+        # Alternate which goes first, so neither always follows the other's cache state.
+        order = list(runs) if repeat % 2 == 0 else list(reversed(runs))
+        for name in order:
+            started = time.perf_counter()
+            runs[name]()
+            times[name].append(time.perf_counter() - started)
+
+    with FlopCounterMode(display=False) as counter:
+        runs["ours"]()
+    flops = counter.get_total_flops()
+    peak = matmul_peak()
+    median = {name: statistics.median(values) for name, values in times.items()}
+    ratio = median["hf"] / median["ours"]
+    achieved = flops / median["ours"] / 1e9
+    tokens = args.text_length + (args.image_size // args.patch_size) ** 2 + 1
+
+    command = "python benchmarks/transformer_throughput.py " + " ".join(sys.argv[1:])
+    lines = [
+        "# Transformer throughput: our single-stream model vs transformers.ViltModel",
+        "",
+        f"Command: `{command.strip()}`  ",
+        f"Hardware: {describe()}",
+        "",
+        f"Configuration: {args.layers} layers, width {args.width}, {args.heads} heads, FFN "
+        f"{4 * args.width}, {(args.image_size // args.patch_size) ** 2} image patches + CLS + "
+        f"{args.text_length} text tokens ({tokens} in all), batch {args.batch}, fp32, dropout 0, "
+        f"train mode; one step = forward + backward of a cross-entropy loss on a linear head. "
+        f"Same weights in both; max |logits ours − HF| = {difference:.1e}.",
+        "",
+        "| model | median step (ms) | min (ms) | max (ms) | samples/s |",
+        "|---|---|---|---|---|",
+    ]
+    for name, label in (("ours", "polymodal SingleStreamFusion"), ("hf", "transformers ViltModel")):
+        values = times[name]
+        lines.append(
+            f"| {label} | {median[name] * 1e3:.1f} | {min(values) * 1e3:.1f} | "
+            f"{max(values) * 1e3:.1f} | {args.batch / median[name]:.0f} |"
+        )
+    lines += [
+        "",
+        f"**Speed-up (HF median / ours median): {ratio:.2f}×** over {args.repeats} alternating "
+        "repeats.",
+        "",
+        f"Our step: {flops / 1e9:.2f} GFLOP (torch.utils.flop_counter) → {achieved:.1f} GFLOP/s; "
+        f"fp32 matmul peak measured in this run (2048³ torch.matmul, best of 10): {peak:.1f} "
+        f"GFLOP/s → **{achieved / peak:.0%} of peak**.",
+    ]
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if not args.no_write:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "transformer_throughput.md").write_text(table)
+        record = {
+            "command": command,
+            "hardware": describe(),
+            "arguments": vars(args),
+            "times_s": times,
+            "median_s": median,
+            "speedup": ratio,
+            "gflop_per_step": flops / 1e9,
+            "achieved_gflops": achieved,
+            "matmul_peak_gflops": peak,
+            "max_abs_logit_difference": difference,
+        }
+        (RESULTS / "transformer_throughput.json").write_text(json.dumps(record, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""A cross-attention layer: one sequence attends to another, then a feed-forward block.
+
+The building block of two-stream fusion: ViLBERT's co-attention (each stream in turn is the
+query), MulT's crossmodal transformer (the target modality queries a source modality), and
+"question attends to image" cross-modal attention.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from polymodal.modules.attention import MultiHeadAttention
+from polymodal.modules.feed_forward import FeedForward
+from polymodal.modules.transformer import LayerOutput
+
+
+class CrossAttentionLayer(nn.Module):
+    """``x ← x + Attn(Q = x, K = V = context)``, then ``x ← x + FFN(x)``, with pre- or post-LN.
+
+    With pre-LN the context is normalised too (its own LayerNorm), as in MulT: the context is
+    another stream's un-normalised residual stream.
+
+    Args:
+        dim: width D of the query stream and of the output.
+        num_heads: attention heads (must divide ``dim``).
+        ffn_dim: hidden width of the feed-forward block (default 4·D).
+        dropout: dropout on each sub-layer's output.
+        attention_dropout: dropout on the attention weights.
+        activation: feed-forward activation.
+        norm_first: pre-LN when True, post-LN when False.
+        layer_norm_eps: LayerNorm epsilon.
+        context_dim: width of the context when it differs from ``dim``.
+
+    Shapes:
+        hidden: (B, N_q, D); context: (B, N_k, context_dim); context_mask: (B, N_k) bool
+        → hidden (B, N_q, D), attention (B, heads, N_q, N_k).
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        ffn_dim: int | None = None,
+        dropout: float = 0.0,
+        attention_dropout: float = 0.0,
+        activation: str = "gelu",
+        norm_first: bool = True,
+        layer_norm_eps: float = 1e-5,
+        context_dim: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.norm_first = norm_first
+        self.attention = MultiHeadAttention(
+            dim, num_heads, attention_dropout, context_dim=context_dim
+        )
+        self.attention_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
+        self.context_norm = (
+            nn.LayerNorm(context_dim or dim, eps=layer_norm_eps) if norm_first else None
+        )
+        self.feed_forward = FeedForward(dim, ffn_dim or 4 * dim, activation, dropout)
+        self.ffn_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(
+        self,
+        hidden: torch.Tensor,
+        context: torch.Tensor,
+        context_mask: torch.Tensor | None = None,
+        return_weights: bool = False,
+    ) -> LayerOutput:
+        if self.norm_first:
+            assert self.context_norm is not None
+            attended = self.attention(
+                self.attention_norm(hidden),
+                self.context_norm(context),
+                key_padding_mask=context_mask,
+                return_weights=return_weights,
+            )
+            hidden = hidden + self.dropout(attended.output)
+            hidden = hidden + self.feed_forward(self.ffn_norm(hidden))
+        else:
+            attended = self.attention(
+                hidden, context, key_padding_mask=context_mask, return_weights=return_weights
+            )
+            hidden = self.attention_norm(hidden + self.dropout(attended.output))
+            hidden = self.ffn_norm(hidden + self.feed_forward(hidden))
+        return LayerOutput(hidden, attended.weights)
