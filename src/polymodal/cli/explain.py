@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from polymodal.cli._inputs import add_input_arguments, sample_from_arguments
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -18,15 +20,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("run_dir", help="a run folder written by polymodal train")
-    parser.add_argument("--image", help="image file (PNG, JPEG, ...) for the 'image' input")
-    parser.add_argument("--question", help="text for the 'question' input")
-    parser.add_argument(
-        "--text",
-        action="append",
-        default=[],
-        metavar="FIELD=TEXT",
-        help="text for another input field (repeatable)",
-    )
+    add_input_arguments(parser)
     parser.add_argument("--out", required=True, help="the PNG file to write")
     parser.add_argument("--answer", help="explain this answer instead of the predicted one")
     parser.add_argument("--checkpoint", default="best", help="best (default) or last")
@@ -39,7 +33,6 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from polymodal.data.images import load_image
     from polymodal.errors import PolymodalError
     from polymodal.interpret import explain, save_explanation
     from polymodal.recipes.predict import Predictor
@@ -48,16 +41,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".png":
         raise PolymodalError(f"--out {args.out}: the picture is a PNG; name a .png file")
-    sample: dict[str, Any] = {}
-    if args.image is not None:
-        sample["image"] = load_image(args.image)
-    if args.question is not None:
-        sample["question"] = args.question
-    for item in args.text:
-        field, separator, text = item.partition("=")
-        if not separator:
-            raise PolymodalError(f"--text {item!r}: expected FIELD=TEXT")
-        sample[field] = text
+    sample = sample_from_arguments(args)
     predictor = Predictor(args.run_dir, args.checkpoint)
     explanation = explain(predictor, sample, args.answer, shapley=not args.no_shapley)
     ranked = ", ".join(f"{label} {p:.4f}" for label, p in explanation.ranked[:3])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from polymodal.cli._inputs import add_input_arguments, sample_from_arguments
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -16,15 +18,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("run_dir", help="a run folder written by polymodal train")
-    parser.add_argument("--image", help="image file (PNG, JPEG, ...) for the 'image' input")
-    parser.add_argument("--question", help="text for the 'question' input")
-    parser.add_argument(
-        "--text",
-        action="append",
-        default=[],
-        metavar="FIELD=TEXT",
-        help="text for another input field (repeatable)",
-    )
+    add_input_arguments(parser)
     parser.add_argument("--top-k", type=int, default=5, help="how many answers (default 5)")
     parser.add_argument("--checkpoint", default="best", help="best (default) or last")
     parser.add_argument("--task", help="for a multi-task run: the task to predict")
@@ -32,20 +26,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from polymodal.data.images import load_image
-    from polymodal.errors import PolymodalError
     from polymodal.recipes.dispatch import load_predictor
 
-    sample: dict[str, Any] = {}
-    if args.image is not None:
-        sample["image"] = load_image(args.image)
-    if args.question is not None:
-        sample["question"] = args.question
-    for item in args.text:
-        field, separator, text = item.partition("=")
-        if not separator:
-            raise PolymodalError(f"--text {item!r}: expected FIELD=TEXT")
-        sample[field] = text
+    sample = sample_from_arguments(args)
     predictor = load_predictor(args.run_dir, args.checkpoint, args.task)
     for rank, (label, probability) in enumerate(predictor.predict(sample, args.top_k), start=1):
         print(f"{rank}. {label:20s} {probability:.4f}")
