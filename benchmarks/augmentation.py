@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import OmegaConf
 
 from hardware import describe
 from polymodal.config import load_config
@@ -95,18 +94,34 @@ EDA_AUGMENT = {
 }
 
 
-def easy_vqa_conditions() -> dict[str, dict[str, Any]]:
-    """Condition name → ``augment:`` section."""
-    image_augment = OmegaConf.to_container(load_config("easy_vqa_augmented").augment)
-    assert isinstance(image_augment, dict)
-    flip_and_jitter = {k: v for k, v in image_augment.items() if k != "affine"}
-    return {
-        "none": {},
-        "image (easy_vqa_augmented)": image_augment,
-        "image + text (EDA)": {**image_augment, **EDA_AUGMENT},
-        "flip + colour jitter (no affine)": flip_and_jitter,
-        "flip only": {"flip": image_augment["flip"]},
-    }
+FLIP = {"_component_": "polymodal.data.transforms.ConsistentHorizontalFlip", "p": 0.5}
+AFFINE = {
+    "_component_": "polymodal.data.transforms.RandomAffine",
+    "degrees": 10,
+    "translate": [0.08, 0.08],
+    "scale": [0.9, 1.1],
+}
+JITTER = {
+    "_component_": "polymodal.data.transforms.ConsistentColorJitter",
+    "brightness": 0.2,
+    "contrast": 0.2,
+    "saturation": 0.2,
+    "hue": 0.02,
+}
+#: Condition name → ``augment:`` section.
+EASY_VQA_CONDITIONS: dict[str, dict[str, Any]] = {
+    "none": {},
+    "flip (easy_vqa_augmented)": {"flip": FLIP},
+    "flip + affine": {"flip": FLIP, "affine": AFFINE},
+    "flip + colour jitter": {"flip": FLIP, "jitter": JITTER},
+    "flip + affine + colour jitter": {"flip": FLIP, "affine": AFFINE, "jitter": JITTER},
+    "flip + affine + colour jitter + EDA": {
+        "flip": FLIP,
+        "affine": AFFINE,
+        "jitter": JITTER,
+        **EDA_AUGMENT,
+    },
+}
 
 
 def easy_vqa(
@@ -116,7 +131,7 @@ def easy_vqa(
     output: str,
     only: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    conditions = easy_vqa_conditions()
+    conditions = EASY_VQA_CONDITIONS
     rows = []
     for seed in seeds:
         for number, (condition, augment) in enumerate(conditions.items()):
@@ -235,14 +250,19 @@ def write_table() -> str:
     easy = RESULTS / "augmentation_easy_vqa.json"
     if easy.is_file():
         result = json.loads(easy.read_text())
+        order = list(EASY_VQA_CONDITIONS)
+        result["runs"].sort(key=lambda row: (order.index(row["condition"]), row["seed"]))
         types = list(result["runs"][0]["per_type"])
         note = (
             f"{EASY_VQA_TRAIN_QUESTIONS} training questions (10 %), full test split "
-            f"(9,673 questions); `image` is the `augment:` section of "
-            f"`configs/easy_vqa_augmented.yaml` (consistent flip, small affine, colour jitter "
-            f"that skips colour questions); `text` adds `EDA(rate=0.1, p=0.5)` on the "
-            f"question. {result.get('epochs')} epochs."
+            "(9,673 questions). flip: `ConsistentHorizontalFlip(p=0.5)`; affine: "
+            "`RandomAffine(degrees=10, translate=[0.08, 0.08], scale=[0.9, 1.1])`; colour "
+            "jitter: `ConsistentColorJitter(0.2, 0.2, 0.2, hue=0.02)` (skips colour "
+            "questions); EDA: `EDA(rate=0.1, p=0.5)` on the question. "
+            f"{result.get('epochs')} epochs."
         )
+        if result.get("note"):
+            note += f" {result['note']}."
         lines += _section("easy-VQA, 10 % of the training data", result, types, note)
         baseline = [row for row in result["runs"] if row["condition"] == "none"]
         for condition in dict.fromkeys(row["condition"] for row in result["runs"]):
