@@ -53,3 +53,8 @@ def test_shared_field_is_collated_once_per_key():
     assert batch["image"].tolist() == [[7.0, 7.0], [3.0, 3.0]]
     assert batch["image_index"].tolist() == [0, 0, 1, 0, 1]
     assert batch.size == 5
+
+
+def test_all_empty_lists_stay_lists():
+    batch = collate([{"notes": []}, {"notes": []}])
+    assert batch["notes"] == [[], []]

@@ -92,7 +92,8 @@ def _collate_values(values: list[Any]) -> Any:
         if first.dim() > 0 and any(v.shape != first.shape for v in values):
             return pad_sequences(values)
         return torch.stack(values)
-    if _is_token_list(first) and all(_is_token_list(v) for v in values):
+    # Lists that are all empty carry no ids: keep them as lists (e.g. per-sample notes).
+    if all(_is_token_list(v) for v in values) and any(len(v) for v in values):
         return pad_sequences([torch.tensor(v, dtype=torch.long) for v in values])
     return values
 
