@@ -1,5 +1,6 @@
 """Small random augmentations that tests plug into configs by dotted path."""
 
+import time
 from typing import Any
 
 import torch
@@ -31,3 +32,14 @@ class ImageDropout:
         keep = torch.rand(image.shape, generator=generator, device=image.device) >= self.rate
         batch["image"] = image * keep
         return batch
+
+
+class SlowDown:
+    """Sleeps per sample and changes nothing: keeps a tiny run alive long enough to be killed."""
+
+    def __init__(self, seconds: float = 0.002) -> None:
+        self.seconds = seconds
+
+    def __call__(self, sample: dict[str, Any], generator: torch.Generator) -> dict[str, Any]:
+        time.sleep(self.seconds)
+        return sample

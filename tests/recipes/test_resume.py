@@ -16,6 +16,8 @@ RESUMABLE = [
     *TINY,
     "+augment.noise._component_=tests.recipes.augmentations.PixelNoise",
     "+batch_augment.dropout._component_=tests.recipes.augmentations.ImageDropout",
+    # ~60 ms a step even on an idle machine, so the kill lands mid-run rather than racing it.
+    "+augment.slow._component_=tests.recipes.augmentations.SlowDown",
     "training.epochs=8",
     "training.log_every=1",
     "training.checkpoint_every=3",
