@@ -5,8 +5,8 @@ accuracy, training time and throughput.
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/attention_fusions.py \
         [--configs easy_vqa_vit_cross_attention ...] [--seed 0] [override ...]
 
-Results of earlier invocations are kept (keyed by config and seed), so configs can be run
-one at a time; each row records the command that produced it. Writes
+Results of earlier invocations are kept (keyed by config, seed and overrides), so configs
+can be run one at a time; each row records the command that produced it. Writes
 ``benchmarks/results/attention_fusions.md`` and ``.json``.
 """
 
@@ -61,6 +61,10 @@ def run(name: str, seed: int, overrides: list[str], command: str) -> dict[str, A
     }
 
 
+def _overrides(row: dict[str, Any]) -> str:
+    return f" ({' '.join(row['overrides'])})" if row["overrides"] else ""
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "# easy-VQA: attention fusions (ViT + BERT-style question encoder, from scratch)",
@@ -75,7 +79,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     ]
     for row in rows:
         lines.append(
-            f"| {row['config']} | {row['parameters']:,} | {row['seed']} | {row['epochs']} | "
+            f"| {row['config']}{_overrides(row)} | {row['parameters']:,} | {row['seed']} | "
+            f"{row['epochs']} | "
             f"{row['test_accuracy']:.2f} | {row['val_accuracy']:.2f} | "
             f"{row['train_seconds']:.0f} | {row['wall_seconds']:.0f} | "
             f"{row['samples_per_second']:.0f} |"
@@ -84,7 +89,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         threads = row.get("omp_num_threads")
         prefix = f"OMP_NUM_THREADS={threads} " if threads else ""
-        lines.append(f"- {row['config']} (seed {row['seed']}): `{prefix}{row['command']}`  ")
+        lines.append(
+            f"- {row['config']}{_overrides(row)} (seed {row['seed']}): `{prefix}{row['command']}`  "
+        )
         lines.append(f"  {row['hardware']}")
     return "\n".join(lines) + "\n"
 
@@ -107,7 +114,8 @@ def main() -> None:
             f"{name}: test {row['test_accuracy']:.2f}, val {row['val_accuracy']:.2f}, "
             f"{row['train_seconds']:.0f} s"
         )
-        rows = [r for r in rows if (r["config"], r["seed"]) != (name, args.seed)] + [row]
+        key = (name, args.seed, list(args.overrides))
+        rows = [r for r in rows if (r["config"], r["seed"], r["overrides"]) != key] + [row]
         rows.sort(key=lambda r: CONFIGS.index(r["config"]) if r["config"] in CONFIGS else 99)
         store.write_text(json.dumps(rows, indent=1))
         (RESULTS / "attention_fusions.md").write_text(table(rows))

@@ -8,9 +8,9 @@ compared. Achieved FLOP/s (counted with ``torch.utils.flop_counter`` on our step
 as a fraction of this machine's fp32 matmul peak, measured in the same run.
 
     .venv/bin/python benchmarks/transformer_throughput.py [--layers 4 --width 256 --heads 8
-        --image-size 32 --patch-size 4 --text-length 16 --batch 32 --repeats 7]
+        --image-size 32 --patch-size 4 --text-length 16 --batch 32 --repeats 7 --threads N]
 
-Writes ``benchmarks/results/transformer_throughput.md`` and ``.json``.
+Writes ``benchmarks/results/transformer_throughput[_threadsN].md`` and ``.json``.
 """
 
 from __future__ import annotations
@@ -157,8 +157,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (default: its own)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
     hf = build_hf(args).train()
@@ -252,7 +257,8 @@ def main() -> None:
     print(table)
     if not args.no_write:
         RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "transformer_throughput.md").write_text(table)
+        suffix = "" if args.threads is None else f"_threads{args.threads}"
+        (RESULTS / f"transformer_throughput{suffix}.md").write_text(table)
         record = {
             "command": command,
             "hardware": describe(),
@@ -265,7 +271,7 @@ def main() -> None:
             "matmul_peak_gflops": peak,
             "max_abs_logit_difference": difference,
         }
-        (RESULTS / "transformer_throughput.json").write_text(json.dumps(record, indent=1))
+        (RESULTS / f"transformer_throughput{suffix}.json").write_text(json.dumps(record, indent=1))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import torch
 from torch import nn
@@ -99,23 +99,7 @@ class ViTEncoder(nn.Module):
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         if pooling == "pooler" and not pooler:
             raise ValueError("pooling='pooler' needs pooler=True")
-        self.stem = stem
-        self.reduction = 1
-        if stem is not None:
-            for attribute in ("in_channels", "out_channels", "reduction"):
-                if not isinstance(getattr(stem, attribute, None), int):
-                    raise TypeError(
-                        f"stem {type(stem).__name__} must have an int attribute {attribute!r} "
-                        "(see polymodal.modules.ConvStem)"
-                    )
-            if stem.in_channels != in_channels:
-                raise ValueError(
-                    f"stem takes {stem.in_channels} channels but in_channels is {in_channels}"
-                )
-            # Checked just above to be ints; nn.Module's attribute typing cannot know that.
-            self.reduction = cast(int, stem.reduction)
-            in_channels = cast(int, stem.out_channels)
-        self.patch_embedding = PatchEmbedding(patch_size, in_channels, dim)
+        self.patch_embedding = PatchEmbedding(patch_size, in_channels, dim, stem)
         grid = self.grid(*_pair(image_size))
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
         self.position: LearnedPatchPositionEmbedding | SinusoidalPatchPositionEmbedding
@@ -140,8 +124,9 @@ class ViTEncoder(nn.Module):
         self.pooler = nn.Linear(dim, dim) if pooler else None
         self.pooling = pooling
         self.output_dim = dim
-        for part in (self.patch_embedding, self.encoder, self.pooler):
-            if part is not None:  # the stem keeps its own (convolutional) initialisation
+        # The stem, if any, keeps its own (convolutional) initialisation.
+        for part in (self.patch_embedding.projection, self.encoder, self.pooler):
+            if part is not None:
                 init_transformer_weights(part)
         nn.init.trunc_normal_(self.cls_token, std=0.02)
         if isinstance(self.position, LearnedPatchPositionEmbedding):
@@ -171,27 +156,13 @@ class ViTEncoder(nn.Module):
         return encoder
 
     def grid(self, height: int, width: int) -> tuple[int, int]:
-        """(rows, columns) of patch tokens for an image of this size.
-
-        Raises:
-            ValueError: naming the image size and the patch size (times the stem's
-                reduction, with a stem) when the latter does not divide the former.
-        """
-        step = self.reduction * self.patch_embedding.patch_size
-        if height % step or width % step:
-            by = f"the patch size {self.patch_embedding.patch_size}"
-            if self.stem is not None:
-                by = f"{step} (the stem's reduction {self.reduction} × {by})"
-            raise ValueError(
-                f"image size {height}×{width} is not divisible by {by}: choose an image size "
-                f"that is a multiple of {step}"
-            )
-        return height // step, width // step
+        """(rows, columns) of patch tokens for an image of this size (see
+        :meth:`PatchEmbedding.grid`)."""
+        return self.patch_embedding.grid(height, width)
 
     def forward(self, image: torch.Tensor) -> EncoderOutput:
         rows, columns = self.grid(image.shape[-2], image.shape[-1])
-        features = image if self.stem is None else self.stem(image)
-        patches = self.patch_embedding(features)  # (B, rows·columns, D)
+        patches = self.patch_embedding(image)  # (B, rows·columns, D)
         cls = self.cls_token.expand(patches.shape[0], -1, -1)
         if isinstance(self.position, LearnedPatchPositionEmbedding):
             tokens = torch.cat([cls, patches], dim=1) + self.position(rows, columns)
