@@ -141,6 +141,22 @@ def test_mult_handles_three_unaligned_modalities():
     assert len(fusion.crossmodal) == 6
 
 
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_single_stream_without_tokens_pools_the_same(norm_first):
+    torch.manual_seed(0)
+    full = SingleStreamFusion(WIDTHS, dim=8, num_layers=2, num_heads=2, norm_first=norm_first)
+    lean = SingleStreamFusion(
+        WIDTHS, dim=8, num_layers=2, num_heads=2, norm_first=norm_first, return_tokens=False
+    )
+    lean.load_state_dict(full.state_dict())
+    encoded = _encoded(LENGTHS, WIDTHS, pad=2)
+    expected, output = full.eval()(encoded), lean.eval()(encoded)
+    torch.testing.assert_close(output.pooled, expected.pooled, rtol=0, atol=1e-6)
+    assert output.tokens is None and output.mask is None
+    with pytest.raises(ValueError, match="return_tokens=False needs pooling='first'"):
+        SingleStreamFusion(WIDTHS, dim=8, pooling="mean", return_tokens=False)
+
+
 def test_bad_arguments():
     with pytest.raises(
         ValueError, match=r"query='text' is not one of input_dims \['question', 'image'\]"

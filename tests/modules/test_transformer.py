@@ -95,6 +95,21 @@ def test_padding_changes_nothing_in_a_stack(norm_first):
     assert (stack.final_norm is not None) == norm_first
 
 
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_computing_only_the_first_outputs_changes_none_of_them(norm_first):
+    torch.manual_seed(0)
+    stack = TransformerEncoder(3, DIM, HEADS, FFN, norm_first=norm_first).eval()
+    hidden = torch.randn(2, 6, DIM)
+    mask = torch.tensor([[True] * 6, [True] * 4 + [False] * 2])
+    full = stack(hidden, mask, return_weights=True)
+    first = stack(hidden, mask, return_weights=True, num_outputs=2)
+    assert first.hidden.shape == (2, 2, DIM)
+    torch.testing.assert_close(first.hidden, full.hidden[:, :2], rtol=0, atol=1e-6)
+    torch.testing.assert_close(first.attentions[-1], full.attentions[-1][:, :, :2])
+    torch.testing.assert_close(first.attentions[0], full.attentions[0])
+    assert TransformerEncoder(0, DIM, HEADS)(hidden, num_outputs=1).hidden.shape == (2, 1, DIM)
+
+
 def test_stack_returns_one_map_per_layer():
     stack = TransformerEncoder(3, DIM, HEADS)
     output = stack(torch.randn(2, 5, DIM), return_weights=True)

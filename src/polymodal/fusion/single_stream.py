@@ -44,7 +44,11 @@ class SingleStreamFusion(nn.Module):
         layer_norm_eps: LayerNorm epsilon (ViLT uses 1e-12).
         pooling: ``"first"`` or ``"mean"``.
         return_attentions: put each layer's (B, heads, N, N) map over the joint sequence in
-            the output as ``"joint/<layer>"``.
+            the output as ``"joint/<layer>"`` (the last one (B, heads, 1, N) without tokens).
+        return_tokens: return the fused token sequence. ``False`` (with ``pooling="first"``)
+            computes the last layer for the first token only — it still attends to every
+            token, so ``pooled`` is unchanged — and returns ``tokens=None``: for heads that
+            read ``pooled`` only, it saves most of one layer's work.
 
     Shapes:
         encoded[m].tokens: (B, N_m, D_m) with masks → tokens (B, Σ N_m, D), mask (B, Σ N_m),
@@ -65,12 +69,17 @@ class SingleStreamFusion(nn.Module):
         layer_norm_eps: float = 1e-5,
         pooling: str = "first",
         return_attentions: bool = False,
+        return_tokens: bool = True,
     ) -> None:
         super().__init__()
         if not input_dims:
             raise ValueError("SingleStreamFusion needs at least one modality in input_dims")
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        if not return_tokens and pooling != "first":
+            raise ValueError(
+                "return_tokens=False needs pooling='first' (mean pooling reads every token)"
+            )
         self.input_dims = dict(input_dims)
         self.projections = width_projections(input_dims, dim)
         self.modality_types = ModalityTypeEmbedding(len(input_dims), dim)
@@ -88,6 +97,7 @@ class SingleStreamFusion(nn.Module):
         self.pooler = nn.Linear(dim, dim)
         self.pooling = pooling
         self.return_attentions = return_attentions
+        self.return_tokens = return_tokens
         self.output_dim = dim
         init_transformer_weights(self)
 
@@ -102,12 +112,15 @@ class SingleStreamFusion(nn.Module):
         )
         mask = torch.cat([encoded[name].mask for name in self.input_dims], dim=1)
         hidden, weights = self.encoder(
-            tokens, key_padding_mask=mask, return_weights=self.return_attentions
+            tokens,
+            key_padding_mask=mask,
+            return_weights=self.return_attentions,
+            num_outputs=None if self.return_tokens else 1,
         )
         summary = hidden[:, 0] if self.pooling == "first" else masked_mean(hidden, mask)
         return FusionOutput(
             pooled=torch.tanh(self.pooler(summary)),
-            tokens=hidden,
-            mask=mask,
+            tokens=hidden if self.return_tokens else None,
+            mask=mask if self.return_tokens else None,
             attentions={f"joint/{index}": w for index, w in enumerate(weights)},
         )

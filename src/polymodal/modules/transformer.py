@@ -14,7 +14,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from polymodal.modules.attention import MultiHeadAttention
+from polymodal.modules.attention import AttentionOutput, MultiHeadAttention
 from polymodal.modules.feed_forward import FeedForward
 
 
@@ -86,26 +86,43 @@ class TransformerEncoderLayer(nn.Module):
         key_padding_mask: torch.Tensor | None = None,
         causal: bool = False,
         return_weights: bool = False,
+        num_outputs: int | None = None,
     ) -> LayerOutput:
+        """Args:
+        num_outputs: compute the outputs of the first ``num_outputs`` tokens only (they
+            still attend to every token): (B, N, D) → (B, num_outputs, D), attention
+            (B, heads, num_outputs, N). ``None``: every token.
+        """
         if self.norm_first:
-            attended = self.attention(
-                self.attention_norm(hidden),
-                key_padding_mask=key_padding_mask,
-                causal=causal,
-                return_weights=return_weights,
-            )
-            hidden = hidden + self.dropout(attended.output)
+            normed = self.attention_norm(hidden)
+            attended = self._attend(normed, key_padding_mask, causal, return_weights, num_outputs)
+            hidden = hidden[:, :num_outputs] + self.dropout(attended.output)
             hidden = hidden + self.feed_forward(self.ffn_norm(hidden))
         else:
-            attended = self.attention(
-                hidden,
-                key_padding_mask=key_padding_mask,
-                causal=causal,
-                return_weights=return_weights,
-            )
-            hidden = self.attention_norm(hidden + self.dropout(attended.output))
+            attended = self._attend(hidden, key_padding_mask, causal, return_weights, num_outputs)
+            hidden = self.attention_norm(hidden[:, :num_outputs] + self.dropout(attended.output))
             hidden = self.ffn_norm(hidden + self.feed_forward(hidden))
         return LayerOutput(hidden, attended.weights)
+
+    def _attend(
+        self,
+        hidden: torch.Tensor,
+        key_padding_mask: torch.Tensor | None,
+        causal: bool,
+        return_weights: bool,
+        num_outputs: int | None,
+    ) -> AttentionOutput:
+        # Self-attention projects q, k, v in one product; with fewer queries than keys the
+        # queries are projected on their own (same parameters, so the same function).
+        queries = hidden if num_outputs is None else hidden[:, :num_outputs]
+        context = None if num_outputs is None else hidden
+        return self.attention(
+            queries,
+            context,
+            key_padding_mask=key_padding_mask,
+            causal=causal,
+            return_weights=return_weights,
+        )
 
 
 class TransformerEncoder(nn.Module):
@@ -162,12 +179,23 @@ class TransformerEncoder(nn.Module):
         key_padding_mask: torch.Tensor | None = None,
         causal: bool = False,
         return_weights: bool = False,
+        num_outputs: int | None = None,
     ) -> TransformerOutput:
+        """Args:
+        num_outputs: return the first ``num_outputs`` tokens only, (B, num_outputs, D).
+            The last layer then computes just those (they still attend to every token):
+            its queries, output projection and feed-forward run on ``num_outputs`` tokens
+            instead of N — all that a head reading the first token needs. ``None``: every
+            token.
+        """
         attentions = []
-        for layer in self.layers:
-            hidden, weights = layer(hidden, key_padding_mask, causal, return_weights)
+        last = len(self.layers) - 1
+        for index, layer in enumerate(self.layers):
+            outputs = num_outputs if index == last else None
+            hidden, weights = layer(hidden, key_padding_mask, causal, return_weights, outputs)
             if weights is not None:
                 attentions.append(weights)
+        hidden = hidden[:, :num_outputs]  # a no-op unless the stack has no layers
         if self.final_norm is not None:
             hidden = self.final_norm(hidden)
         return TransformerOutput(hidden, attentions)
