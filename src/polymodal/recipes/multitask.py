@@ -40,7 +40,6 @@ from polymodal.recipes.multitask_components import (
     build_task_specs,
     check_heads,
     fill_multitask_meta,
-    run_folder,
     sample_fields,
     save_multitask_state,
     task_seed,
@@ -62,6 +61,7 @@ from polymodal.recipes.multitask_eval import (
 )
 from polymodal.recipes.multitask_streams import TaskStream
 from polymodal.recipes.multitask_summary import print_multitask_summary
+from polymodal.recipes.run_dir import open_run_folder
 from polymodal.recipes.settings import DATA_SPLITS, data_settings
 from polymodal.recipes.train import TrainResult
 from polymodal.training.balancing import LossBalancer
@@ -115,7 +115,7 @@ def train_multitask(config: DictConfig) -> TrainResult:
     seed = int(config.get("seed", 0))
     seed_everything(seed)
     device = resolve_device(str(config.get("device", "auto")))
-    run, resuming = run_folder(config)
+    run, resuming = open_run_folder(config)
 
     names = task_names(config)
     datasets = build_task_datasets(config, names, DATA_SPLITS)

@@ -69,18 +69,6 @@ class TaskSpec:
         )
 
 
-def run_folder(config: DictConfig) -> tuple[RunDir, bool]:
-    """The run folder, and whether it holds a checkpoint to resume from (as single-task)."""
-    root = Path(str(config.get("output_dir", "runs"))) / str(config.name)
-    if bool(config.get("resume", False)):
-        return RunDir(root), (root / "checkpoints" / "last").exists()
-    candidate, number = root, 1
-    while candidate.exists():
-        number += 1
-        candidate = root.with_name(f"{root.name}-{number}")
-    return RunDir(candidate), False
-
-
 def task_seed(seed: int, name: str) -> int:
     """A per-task seed that does not change when other tasks are added or removed."""
     return (seed * 1_000_003 + zlib.crc32(name.encode())) % 2**31

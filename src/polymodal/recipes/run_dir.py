@@ -71,3 +71,19 @@ class RunDir:
         loaded = OmegaConf.load(self.config)
         assert isinstance(loaded, DictConfig)
         return loaded
+
+
+def open_run_folder(config: DictConfig) -> tuple[RunDir, bool]:
+    """The run folder ``<output_dir>/<name>`` and whether it holds a checkpoint to resume from.
+
+    With ``resume: true`` it is that folder; otherwise a new one, numbered ``<name>-2``,
+    ``<name>-3``, … when the name is taken, so a run never writes into another's folder.
+    """
+    root = Path(str(config.get("output_dir", "runs"))) / str(config.name)
+    if bool(config.get("resume", False)):
+        return RunDir(root), (root / "checkpoints" / "last").exists()
+    candidate, number = root, 1
+    while candidate.exists():
+        number += 1
+        candidate = root.with_name(f"{root.name}-{number}")
+    return RunDir(candidate), False

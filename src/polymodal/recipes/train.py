@@ -23,7 +23,7 @@ from polymodal.data.pipeline import apply_batch_transforms, seeded_generator
 from polymodal.errors import ConfigError
 from polymodal.recipes import components
 from polymodal.recipes.evaluate import evaluate, write_evaluation
-from polymodal.recipes.run_dir import RunDir
+from polymodal.recipes.run_dir import open_run_folder
 from polymodal.recipes.settings import (
     TrainingSettings,
     data_settings,
@@ -65,18 +65,6 @@ def check_config(config: DictConfig) -> None:
     if problems:
         listing = "\n  ".join(problems)
         raise ConfigError(f"the config has {len(problems)} problem(s):\n  {listing}")
-
-
-def _run_folder(config: DictConfig) -> tuple[RunDir, bool]:
-    """The run folder, and whether it holds a checkpoint to resume from."""
-    root = Path(str(config.get("output_dir", "runs"))) / str(config.name)
-    if bool(config.get("resume", False)):
-        return RunDir(root), (root / "checkpoints" / "last").exists()
-    candidate, number = root, 1
-    while candidate.exists():
-        number += 1
-        candidate = root.with_name(f"{root.name}-{number}")
-    return RunDir(candidate), False
 
 
 @dataclass
@@ -121,7 +109,7 @@ def train(config: DictConfig) -> TrainResult:
     seed = int(config.get("seed", 0))
     seed_everything(seed)
     device = resolve_device(str(config.get("device", "auto")))
-    run, resuming = _run_folder(config)
+    run, resuming = open_run_folder(config)
 
     train_set = components.build_dataset(config, "train")
     val_set = components.build_dataset(config, "val") if "val" in config.data else None
