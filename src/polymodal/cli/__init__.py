@@ -19,8 +19,10 @@ def build_parser() -> argparse.ArgumentParser:
         evaluate,
         explain,
         predict,
+        pretrain,
         report,
         score,
+        search,
         train,
         validate,
     )
@@ -30,7 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Multimodal deep learning on PyTorch: train, evaluate, predict, score.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (train, evaluate, predict, validate, configs, score, data, explain, report):
+    for module in (
+        train,
+        evaluate,
+        predict,
+        validate,
+        configs,
+        score,
+        data,
+        explain,
+        report,
+        pretrain,
+        search,
+    ):
         module.register(subparsers)
     return parser
 

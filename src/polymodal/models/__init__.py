@@ -1,5 +1,14 @@
 """Models composed from encoders, fusions and heads."""
 
+from polymodal.models.dual_encoder import DualEncoder, DualEncoderOutput
 from polymodal.models.multimodal import ModelOutput, MultimodalModel
+from polymodal.models.pretraining import PretrainingModel, PretrainingOutput
 
-__all__ = ["ModelOutput", "MultimodalModel"]
+__all__ = [
+    "DualEncoder",
+    "DualEncoderOutput",
+    "ModelOutput",
+    "MultimodalModel",
+    "PretrainingModel",
+    "PretrainingOutput",
+]

@@ -10,6 +10,7 @@ from omegaconf import DictConfig
 
 from polymodal.config import to_plain
 from polymodal.errors import ConfigError
+from polymodal.training.init_from import init_from_problems
 
 TOP_LEVEL_KEYS = frozenset(
     {
@@ -30,6 +31,8 @@ TOP_LEVEL_KEYS = frozenset(
         "batch_augment",
     }
 )
+# Single-task runs only (the multi-task recipe does not initialise from a run).
+SINGLE_TASK_KEYS = TOP_LEVEL_KEYS | {"init_from"}
 DATA_SPLITS = ("train", "val", "test")
 
 
@@ -122,9 +125,9 @@ def data_settings(config: DictConfig) -> DataSettings:
 def settings_problems(config: DictConfig) -> list[str]:
     """Problems with the non-component sections, for ``validate``."""
     problems = [
-        f"{key!s}: unknown top-level key; known keys: {sorted(TOP_LEVEL_KEYS)}"
+        f"{key!s}: unknown top-level key; known keys: {sorted(SINGLE_TASK_KEYS)}"
         for key in config
-        if key not in TOP_LEVEL_KEYS
+        if key not in SINGLE_TASK_KEYS
     ]
     for required in ("data", "task", "model", "optimizer"):
         if required not in config:
@@ -136,4 +139,4 @@ def settings_problems(config: DictConfig) -> list[str]:
             check(config)
         except (ConfigError, TypeError) as error:
             problems.append(str(error))
-    return problems
+    return problems + init_from_problems(config)

@@ -39,6 +39,12 @@ from polymodal.training.checkpoint import (
     save_checkpoint,
 )
 from polymodal.training.device import autocast, resolve_device
+from polymodal.training.init_from import (
+    InitReport,
+    extend_vocabularies,
+    init_from_settings,
+    load_initial_weights,
+)
 from polymodal.training.metrics_log import MetricsLog
 from polymodal.training.optim import parameter_groups, warmup_cosine
 from polymodal.training.progress import Progress
@@ -115,11 +121,18 @@ def train(config: DictConfig) -> TrainResult:
     val_set = components.build_dataset(config, "val") if "val" in config.data else None
     test_set = components.build_dataset(config, "test") if "test" in config.data else None
     transforms = components.build_transforms(config, train_set, run if resuming else None)
+    # A resumed run has its weights and vocabularies already: init_from applies once.
+    initial = None if resuming else init_from_settings(config)
+    init_report = InitReport(initial.path) if initial else None
+    if initial and init_report:
+        extend_vocabularies(initial, transforms, init_report)
     batch_transforms = components.build_batch_transforms(config)
     task = components.build_task(config, train_set, run if resuming else None)
     meta = components.fill_meta(config, transforms, task)
     check_config(config)
     model = components.build_model(config).to(device)
+    if initial and init_report:
+        load_initial_weights(model, initial, init_report)
     weight_decay = float(config.optimizer.get("weight_decay", 0.0))
     optimizer: torch.optim.Optimizer = instantiate(
         config.optimizer, path="optimizer", params=parameter_groups(model, weight_decay)
@@ -146,6 +159,9 @@ def train(config: DictConfig) -> TrainResult:
     run.save_config(config)
     components.save_fitted_state(run, transforms, task)
     log = MetricsLog(run.metrics)
+    if init_report:
+        print(init_report.summary())
+        print(f"init_from keys: {init_report.write(run.root)}")
     position = Position()
     if resuming:
         folder = checkpoint_path(run.root, "last")
@@ -290,6 +306,6 @@ def train(config: DictConfig) -> TrainResult:
     print_summary(
         run.root, metrics, position.train_seconds, rate, settings.final_checkpoint, final_step
     )
-    if metrics:
+    if metrics and getattr(task, "labelled_predictions", True):
         print(f"report: {write_report(run.root)}")
     return TrainResult(run.root, metrics, position.train_seconds, rate)

@@ -1,0 +1,176 @@
+"""Does pre-training help? ITC + ITM + MLM on the scenes' image–text pairs, then VQA on 10 % of
+the training questions, against the same model trained from scratch on the same 10 %.
+
+Pre-trains ``scene_pretrain`` once, then for each seed fine-tunes ``scene_vqa_pretrained``
+(towers and fusion from the pre-trained run, a new answer head) and trains
+``scene_vqa_10pct`` from scratch — the same architecture, data, schedule and seed. Reports
+test accuracy (the ``best`` checkpoint by validation accuracy) both ways, per seed, their mean
+and the difference, per question type, and the time each step took. Also checks that no
+pre-training scene is a VQA test scene.
+
+    .venv/bin/python benchmarks/pretraining.py [--seeds 0 1 2] [--pretrain key=value ...]
+        [--finetune key=value ...] [--output DIR]
+
+Writes ``benchmarks/results/pretraining.md`` and ``.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from hardware import describe
+from polymodal.config import instantiate, load_config
+from polymodal.recipes.pretrain import pretrain
+from polymodal.recipes.train import TrainResult, train
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _scene_key(scene: dict[str, Any]) -> str:
+    objects = sorted(
+        (o["shape"], o["color"], o["size"], o["material"], tuple(o["3d_coords"]))
+        for o in scene["objects"]
+    )
+    return json.dumps(objects)
+
+
+def test_scene_overlap(pretrain_config: Any, vqa_config: Any) -> int:
+    """How many VQA test scenes also appear among the pre-training scenes (should be 0)."""
+    pretraining = instantiate(pretrain_config.data.train)
+    test = instantiate(vqa_config.data.test)
+    seen = {_scene_key(scene) for scene in pretraining.scenes}
+    return sum(_scene_key(scene) in seen for scene in test.scenes)
+
+
+def run(config_name: str, overrides: list[str]) -> dict[str, Any]:
+    started = time.perf_counter()
+    recipe = pretrain if config_name == "scene_pretrain" else train
+    result: TrainResult = recipe(load_config(config_name, overrides))
+    return {
+        "run_dir": str(result.run_dir),
+        "metrics": result.metrics,
+        "train_seconds": result.train_seconds,
+        "wall_seconds": time.perf_counter() - started,
+    }
+
+
+def main(arguments: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--pretrain", nargs="*", default=[], help="scene_pretrain overrides")
+    parser.add_argument("--finetune", nargs="*", default=[], help="overrides of both VQA runs")
+    parser.add_argument("--output", default=None, help="keep the runs here (default: temporary)")
+    args = parser.parse_args(arguments)
+    torch.set_num_threads(1)  # shared machine: one thread per process avoids thrashing
+
+    with tempfile.TemporaryDirectory() as temporary:
+        output = args.output or temporary
+        pretrain_overrides = [*args.pretrain, f"output_dir={output}", "name=pretrain"]
+        overlap = test_scene_overlap(
+            load_config("scene_pretrain", pretrain_overrides),
+            load_config("scene_vqa_10pct", args.finetune),
+        )
+        if overlap:
+            raise SystemExit(f"{overlap} VQA test scenes are among the pre-training scenes")
+        pretrained = run("scene_pretrain", pretrain_overrides)
+        seeds: dict[int, dict[str, Any]] = {}
+        for seed in args.seeds:
+            common = [*args.finetune, f"seed={seed}", f"output_dir={output}"]
+            seeds[seed] = {
+                "scratch": run("scene_vqa_10pct", [*common, f"name=scratch_{seed}"]),
+                "pretrained": run(
+                    "scene_vqa_pretrained",
+                    [*common, f"name=pretrained_{seed}", f"init_from.path={pretrained['run_dir']}"],
+                ),
+            }
+
+    command = "python benchmarks/pretraining.py " + " ".join(sys.argv[1:])
+    table = report(pretrained, seeds, command.strip(), overlap)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "pretraining.md").write_text(table)
+    (RESULTS / "pretraining.json").write_text(
+        json.dumps(
+            {"command": command, "hardware": describe(), "pretrain": pretrained, "seeds": seeds},
+            indent=1,
+        )
+    )
+
+
+def _mean_std(values: list[float]) -> str:
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.2f} ± {spread:.2f}"
+
+
+def report(
+    pretrained: dict[str, Any], seeds: dict[int, dict[str, Any]], command: str, overlap: int
+) -> str:
+    val = pretrained["metrics"].get("val", {})
+    lines = [
+        "# Pre-training then fine-tuning: scene VQA with 10 % of the training questions",
+        "",
+        f"Command: `{command}`  ",
+        f"Hardware: {describe()} (one PyTorch thread per process; the machine was shared with "
+        "other jobs, so times are indicative)",
+        "",
+        "Pre-training (`scene_pretrain`: ITC + ITM + MLM, weights 1:1:1, on the template "
+        f"captions of the 1,000 VQA training scenes) took {pretrained['train_seconds']:.0f} s; "
+        f"on 200 held-out scenes it ends at text→image R@1 {val.get('t2i_recall@1', 0):.1f}, "
+        f"ITM accuracy {val.get('itm_accuracy', 0):.1f} %, MLM accuracy "
+        f"{val.get('mlm_accuracy', 0):.1f} %. VQA test scenes among the pre-training scenes: "
+        f"{overlap}.",
+        "",
+        "Fine-tuning: `scene_vqa_pretrained` (image tower, question tower and fusion from the "
+        "pre-trained run, new answer head) vs `scene_vqa_10pct` (same model from scratch); "
+        "1,000 training questions (one per scene), 2,000 test questions on 500 unseen scenes; "
+        "test accuracy of the `best` checkpoint by validation accuracy.",
+        "",
+        "| seed | from scratch | pre-trained | Δ | train time scratch / pre-trained (s) |",
+        "|---|---|---|---|---|",
+    ]
+    scratch = [r["scratch"]["metrics"]["test"]["accuracy"] for r in seeds.values()]
+    tuned = [r["pretrained"]["metrics"]["test"]["accuracy"] for r in seeds.values()]
+    for (seed, result), a, b in zip(seeds.items(), scratch, tuned, strict=True):
+        lines.append(
+            f"| {seed} | {a:.2f} | {b:.2f} | {b - a:+.2f} | "
+            f"{result['scratch']['train_seconds']:.0f} / "
+            f"{result['pretrained']['train_seconds']:.0f} |"
+        )
+    deltas = [b - a for a, b in zip(scratch, tuned, strict=True)]
+    lines.append(
+        f"| mean ± sd | {_mean_std(scratch)} | {_mean_std(tuned)} | {_mean_std(deltas)} | |"
+    )
+    first = next(iter(seeds.values()))
+    types = sorted(
+        k.removeprefix("accuracy/question_type/")
+        for k in first["scratch"]["metrics"]["test"]
+        if k.startswith("accuracy/question_type/")
+    )
+    if types:
+        lines += [
+            "",
+            "Per question type (test accuracy, mean over seeds):",
+            "",
+            "| question type | from scratch | pre-trained | Δ |",
+            "|---|---|---|---|",
+        ]
+        for name in types:
+            key = f"accuracy/question_type/{name}"
+            a = statistics.mean(r["scratch"]["metrics"]["test"][key] for r in seeds.values())
+            b = statistics.mean(r["pretrained"]["metrics"]["test"][key] for r in seeds.values())
+            lines.append(f"| {name} | {a:.1f} | {b:.1f} | {b - a:+.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

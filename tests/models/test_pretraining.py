@@ -1,0 +1,73 @@
+"""The ALBEF-style pre-training model and task."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from tests.vl_models import pair_batch, tiny_pretraining_model
+
+from polymodal.errors import ConfigError
+from polymodal.losses import IGNORE_INDEX
+from polymodal.tasks.pretraining import PretrainingTask
+
+
+def test_outputs_of_every_objective() -> None:
+    torch.manual_seed(0)
+    output = tiny_pretraining_model()(pair_batch(4))
+    assert output.itm_logits is not None and output.itm_logits.shape == (12, 2)
+    assert output.itm_labels is not None and output.itm_labels.tolist() == [1] * 4 + [0] * 8
+    assert output.mlm_logits is not None and output.mlm_logits.shape == (4, 5, 20)
+    assert output.mlm_labels is not None
+    chosen = output.mlm_labels != IGNORE_INDEX
+    assert chosen.any(dim=1).all()
+    padding = ~pair_batch(4)["caption"].mask
+    assert not chosen[padding].any()
+
+
+def test_left_out_objectives_are_not_computed() -> None:
+    model = tiny_pretraining_model(("itc",))
+    assert model.itm_head is None and model.mlm_head is None
+    output = model(pair_batch(4))
+    assert output.itm_logits is None and output.mlm_logits is None
+    task = PretrainingTask({"itc": 1.0, "mlm": 1.0})
+    with pytest.raises(ConfigError, match="mlm"):
+        task.loss(output, pair_batch(4))
+
+
+def test_weighted_loss_is_the_weighted_sum_and_trains_every_part() -> None:
+    model = tiny_pretraining_model()
+    batch = pair_batch(4)
+    torch.manual_seed(1)
+    output = model(batch)
+    task = PretrainingTask({"itc": 1.0, "itm": 0.5, "mlm": 2.0})
+    parts = task.objective_losses(output, batch)
+    total = task.loss(output, batch)
+    expected = parts["itc"] + 0.5 * parts["itm"] + 2.0 * parts["mlm"]
+    assert total.item() == pytest.approx(expected.item(), rel=1e-6)
+    total.backward()
+    without_gradient = [
+        name for name, p in model.named_parameters() if p.requires_grad and p.grad is None
+    ]
+    # The text encoder's pooler-free tokens, both towers, fusion and both heads all learn.
+    assert without_gradient == []
+
+
+def test_metrics_from_decoded_predictions() -> None:
+    model = tiny_pretraining_model().eval()
+    task = PretrainingTask()
+    metric = task.metrics()
+    batch = pair_batch(4)
+    with torch.no_grad():
+        metric.update(task.decode(model(batch)), batch)
+    values = metric.compute()
+    assert {"t2i_recall@1", "i2t_recall@1", "itm_accuracy", "mlm_accuracy"} <= set(values)
+    assert 0 <= values["itm_accuracy"] <= 100
+
+
+def test_bad_configuration() -> None:
+    with pytest.raises(ValueError, match="objectives"):
+        tiny_pretraining_model(("itc", "lm"))  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="unknown objective"):
+        PretrainingTask({"itc": 1.0, "contrast": 1.0})
+    with pytest.raises(ConfigError, match="weight 0"):
+        PretrainingTask({"itc": 0.0})

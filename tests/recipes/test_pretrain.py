@@ -1,0 +1,141 @@
+"""Pre-training end to end, and its checkpoint starting VQA and retrieval runs by config alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from polymodal.config import instantiate, load_config
+from polymodal.errors import CheckpointError, ConfigError
+from polymodal.recipes.pretrain import pretrain, pretraining_problems
+from polymodal.recipes.train import train
+
+PRETRAIN_TINY = [
+    "data.train.num_images=12",
+    "data.train.captions_per_image=2",
+    "data.val.num_images=6",
+    "data.batch_size=8",
+    "training.epochs=1",
+    "training.log_every=1",
+]
+VQA_TINY = [
+    "data.train.num_images=16",
+    "data.val.num_images=4",
+    "data.test.num_images=4",
+    "data.batch_size=8",
+    "training.epochs=1",
+]
+
+
+@pytest.fixture(scope="module")
+def pretrained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("pretrain")
+    result = pretrain(load_config("scene_pretrain", [*PRETRAIN_TINY, f"output_dir={output}"]))
+    assert {"t2i_recall@1", "itm_accuracy", "mlm_accuracy"} <= set(result.metrics["val"])
+    return result.run_dir
+
+
+def test_vqa_starts_from_the_pretrained_towers(pretrained_run: Path, tmp_path: Path) -> None:
+    config = load_config(
+        "scene_vqa_pretrained",
+        [
+            *VQA_TINY,
+            f"output_dir={tmp_path}",
+            f"init_from.path={pretrained_run}",
+            "training.epochs=0",
+            "training.max_steps=1",
+            "optimizer.lr=0.0",
+        ],
+    )
+    result = train(config)
+    report = json.loads((result.run_dir / "init_from.json").read_text())
+    assert report["missing"] == [
+        "heads.answer.mlp.1.weight",
+        "heads.answer.mlp.1.bias",
+        "heads.answer.mlp.4.weight",
+        "heads.answer.mlp.4.bias",
+    ]
+    assert "itm_head.weight" in report["unexpected"]
+    assert report["resized"] == ["encoders.question.embeddings.word.weight"]
+    source = load_file(str(pretrained_run / "checkpoints" / "last" / "model.safetensors"))
+    tuned = load_file(str(result.run_dir / "checkpoints" / "last" / "model.safetensors"))
+    # With a learning rate of 0 the fine-tuned weights are the pre-trained ones.
+    torch.testing.assert_close(
+        tuned["fusion.layers.0.attention.query.weight"],
+        source["fusion.layers.0.attention.query.weight"],
+    )
+    torch.testing.assert_close(
+        tuned["encoders.image.encoder.layers.1.ffn_norm.weight"],
+        source["dual_encoder.encoders.image.encoder.layers.1.ffn_norm.weight"],
+    )
+    words = source["dual_encoder.encoders.caption.embeddings.word.weight"]
+    torch.testing.assert_close(
+        tuned["encoders.question.embeddings.word.weight"][: len(words)], words
+    )
+    vocabulary = json.loads((result.run_dir / "state" / "transform_question.json").read_text())
+    captions = json.loads((pretrained_run / "state" / "transform_caption.json").read_text())
+    assert all(vocabulary["vocab"][w] == i for w, i in captions["vocab"].items())
+    assert "what" in vocabulary["vocab"]
+
+
+def test_retrieval_starts_from_the_pretrained_dual_encoder(
+    pretrained_run: Path, tmp_path: Path
+) -> None:
+    overrides = [
+        "data.train.num_images=8",
+        "data.val.num_images=4",
+        "data.test.num_images=4",
+        "data.batch_size=4",
+        "training.epochs=1",
+        f"output_dir={tmp_path}",
+        f"+init_from.path={pretrained_run}",
+        "+init_from.map={'dual_encoder.': ''}",
+        "+init_from.ignore_unexpected=[fusion., itm_head., mlm_head.]",
+        "+init_from.resize=[encoders.caption.embeddings.word.weight,"
+        "encoders.caption.embeddings.position.weight]",
+        "+init_from.transforms={caption: caption}",
+    ]
+    result = train(load_config("scene_retrieval", overrides))
+    report = json.loads((result.run_dir / "init_from.json").read_text())
+    assert report["missing"] == [] and len(report["loaded"]) > 50
+
+
+def test_an_undeclared_mismatch_stops_the_run(pretrained_run: Path, tmp_path: Path) -> None:
+    config = load_config(
+        "scene_vqa_pretrained",
+        [
+            *VQA_TINY,
+            f"output_dir={tmp_path}",
+            f"init_from.path={pretrained_run}",
+            "init_from.ignore_unexpected=[dual_encoder.projections., dual_encoder.logit_scale]",
+        ],
+    )
+    with pytest.raises(CheckpointError, match=r"itm_head\.weight"):
+        train(config)
+    assert not (tmp_path / "scene_vqa_pretrained").exists()
+
+
+def test_pretrain_refuses_other_configs() -> None:
+    assert pretraining_problems(load_config("scene_vqa")) != []
+    config = load_config("scene_pretrain", ["model.objectives=[itc, itm]"])
+    assert "mlm" in pretraining_problems(config)[0]
+    with pytest.raises(ConfigError, match="not a pre-training config"):
+        pretrain(config)
+
+
+def _scene_key(scene: dict) -> str:  # type: ignore[type-arg]
+    return json.dumps(sorted(json.dumps(o, sort_keys=True) for o in scene["objects"]))
+
+
+def test_pretraining_scenes_are_the_vqa_training_scenes_never_its_test_scenes() -> None:
+    pretraining = instantiate(load_config("scene_pretrain").data.train)
+    vqa = load_config("scene_vqa")
+    training = instantiate(vqa.data.train)
+    test = instantiate(vqa.data.test)
+    pretrain_keys = [_scene_key(s) for s in pretraining.scenes]
+    assert pretrain_keys == [_scene_key(s) for s in training.scenes]
+    assert not set(pretrain_keys) & {_scene_key(s) for s in test.scenes}
