@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from polymodal.data.batch import Batch
 from polymodal.data.pipeline import RAW_SUFFIX, apply_batch_transforms
 from polymodal.recipes import components
 from polymodal.recipes.components import Transforms
@@ -26,6 +28,20 @@ class Evaluation:
 
     metrics: dict[str, float]
     records: list[dict[str, Any]]
+    files: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Extra result files a task writes (file name → JSON data), e.g. COCO caption results."""
+
+
+def task_predictions(
+    task: Task, model: nn.Module, batch: Batch, output: Any, top_k: int = 1
+) -> list[Any]:
+    """The task's predictions for a batch: a task that generates (captioning) runs the model
+    again, step by step, through its ``generate``; the others decode the forward pass."""
+    generate = getattr(task, "generate", None)
+    if callable(generate):
+        predictions: list[Any] = generate(model, batch, top_k)
+        return predictions
+    return task.decode(output, top_k)
 
 
 def _plain(value: Any) -> Any:
@@ -52,7 +68,7 @@ def evaluate(
             output = model(batch)
         loss_sum += float(task.loss(output, batch)) * batch.size
         samples += batch.size
-        predictions = task.decode(output)
+        predictions = task_predictions(task, model, batch, output)
         metric.update(predictions, batch)
         for row, prediction in enumerate(predictions):
             record = {"id": _plain(batch["id"][row]) if "id" in batch else row}
@@ -64,7 +80,9 @@ def evaluate(
             records.append(record)
     model.train(was_training)
     metrics = {"loss": loss_sum / max(1, samples), **metric.compute()}
-    return Evaluation(metrics=metrics, records=records)
+    result_files = getattr(task, "result_files", None)
+    files = result_files(records) if callable(result_files) else {}
+    return Evaluation(metrics=metrics, records=records, files=files)
 
 
 def evaluate_run(run_path: str | Path, split: str = "test", checkpoint: str = "best") -> Evaluation:
@@ -101,3 +119,6 @@ def write_evaluation(
             "predictions": result.records,
         },
     )
+    for name, data in result.files.items():
+        # eval/<split>/<name>: beside, not among, the eval/<split>.json files
+        run.write_json(run.eval_file(split).with_suffix("") / name, data)

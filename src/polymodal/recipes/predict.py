@@ -11,6 +11,7 @@ from polymodal.data.batch import collate
 from polymodal.data.pipeline import apply_batch_transforms
 from polymodal.errors import DataError
 from polymodal.recipes import components
+from polymodal.recipes.evaluate import task_predictions
 from polymodal.recipes.run_dir import RunDir
 from polymodal.recipes.settings import training_settings
 from polymodal.training.checkpoint import checkpoint_path, load_weights
@@ -57,5 +58,7 @@ class Predictor:
         batch = apply_batch_transforms(collate([prepared]).to(self.device), self.batch_transforms)
         with autocast(self.device, self.precision):
             output = self.model(batch)
-        ranked: list[tuple[str, float]] = self.task.decode(output, top_k=top_k)[0]
+        ranked: list[tuple[str, float]] = task_predictions(
+            self.task, self.model, batch, output, top_k
+        )[0]
         return ranked

@@ -3,6 +3,7 @@ whether the prediction was right."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,8 +46,13 @@ def label_field(config: DictConfig) -> str | None:
     return "label" if target.endswith("ClassificationTask") else None
 
 
+def _words(caption: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", caption.lower())
+
+
 def outcome(record: dict[str, Any], field: str | None) -> Outcome:
-    """Reads one record: VQA-style (``answers``) or classification (``field``)."""
+    """Reads one record: VQA-style (``answers``), captioning (``captions``, the references) or
+    classification (``field``)."""
     prediction = str(record.get("prediction"))
     if "answers" in record and isinstance(record["answers"], list) and record["answers"]:
         answers = [str(a) for a in record["answers"]]
@@ -56,6 +62,20 @@ def outcome(record: dict[str, Any], field: str | None) -> Outcome:
         else:
             score = vqa_question_accuracy(prediction, answers)
         return Outcome(record, truth, prediction, prediction == truth, score)
+    if "captions" in record and isinstance(record["captions"], list) and record["captions"]:
+        # A generated caption is right when it equals a reference word for word (the
+        # task's real scores are the caption metrics in the evaluation's metrics).
+        references = [" ".join(_words(str(c))) for c in record["captions"]]
+        said = " ".join(_words(prediction))
+        truth = said if said in references else references[0]
+        return Outcome(record, truth, said, said == truth, float(said == truth))
+    if field is not None and isinstance(record.get("prediction"), float):
+        # Regression (sentiment intensity): judged by sign, MMSA's Acc-2 "has0" convention.
+        def polarity(value: Any) -> str:
+            return "negative" if float(value) < 0 else "non-negative"
+
+        truth, said = polarity(record[field]), polarity(record["prediction"])
+        return Outcome(record, truth, said, said == truth, float(said == truth))
     if field is not None and field in record:
         truth = str(record[field])
         return Outcome(record, truth, prediction, prediction == truth, float(prediction == truth))
