@@ -191,3 +191,33 @@ def test_eval_and_predict_from_the_run_folder(tiny_run):
     assert all(isinstance(caption, str) for caption, _ in ranked)
     # top_k=1 gives the best caption itself, as it gives the best label for other tasks
     assert predictor.predict({"image": image}, top_k=1) == ranked[0][0]
+
+
+@pytest.mark.parametrize(("name", "coco"), [("coco_captions", True), ("flickr30k_captions", False)])
+def test_coco_and_flickr30k_configs_train_on_their_official_files(tmp_path, name, coco):
+    """The shipped configs read the Karpathy-split JSON and image folders as distributed."""
+    from tests.data.datasets.official_files import write_karpathy
+
+    root = write_karpathy(tmp_path / "data", coco=coco)
+    overrides = [f"data.{split}.root={root}" for split in ("train", "val", "test")]
+    overrides += [
+        f"output_dir={tmp_path / 'runs'}",
+        "data.num_workers=0",
+        "data.val.limit=null",
+        "transforms.image.size=32",
+        "model.image_positions=64",
+        "model.image_encoder.channels=[8,8]",
+        "model.image_encoder.dim=32",
+        "model.decoder.dim=32",
+        "model.decoder.num_heads=4",
+        "model.decoder.num_layers=1",
+        "task.min_word_count=1",
+        "task.metrics=[bleu,cider_d]",
+        "training.epochs=1",
+    ]
+    result = train(load_config(name, overrides))
+    results = json.loads((result.run_dir / "eval" / "test" / COCO_RESULTS).read_text())
+    # Karpathy test images of the fixture: indices 3 and 4 (COCO ids 103, 104; Flickr 3, 4).
+    expected = [103, 104] if coco else [3, 4]
+    assert [r["image_id"] for r in results] == expected
+    assert set(result.metrics["test"]) >= {"bleu_4", "cider_d", "loss"}
