@@ -18,6 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
         data,
         evaluate,
         explain,
+        extract,
+        models,
         predict,
         pretrain,
         report,
@@ -44,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         report,
         pretrain,
         search,
+        extract,
+        models,
     ):
         module.register(subparsers)
     return parser

@@ -9,7 +9,9 @@ from typing import Any
 from omegaconf import DictConfig
 
 from polymodal.config import to_plain
+from polymodal.data.feature_cache import feature_cache_settings
 from polymodal.errors import ConfigError
+from polymodal.training.finetune import finetune_settings
 from polymodal.training.init_from import init_from_problems
 
 TOP_LEVEL_KEYS = frozenset(
@@ -33,6 +35,8 @@ TOP_LEVEL_KEYS = frozenset(
 )
 # Single-task runs only (the multi-task recipe does not initialise from a run).
 SINGLE_TASK_KEYS = TOP_LEVEL_KEYS | {"init_from"}
+# Fine-tuning controls and feature caching: read by the single-task recipe.
+SINGLE_TASK_KEYS |= {"finetune", "feature_cache"}
 DATA_SPLITS = ("train", "val", "test")
 
 
@@ -134,7 +138,7 @@ def settings_problems(config: DictConfig) -> list[str]:
             problems.append(f"{required}: missing section")
     if "data" in config and "train" not in config.data:
         problems.append("data.train: missing (the training dataset component)")
-    for check in (training_settings, data_settings):
+    for check in (training_settings, data_settings, finetune_settings, feature_cache_settings):
         try:
             check(config)
         except (ConfigError, TypeError) as error:

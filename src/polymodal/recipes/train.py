@@ -23,6 +23,7 @@ from polymodal.data.pipeline import apply_batch_transforms, seeded_generator
 from polymodal.errors import ConfigError
 from polymodal.recipes import components
 from polymodal.recipes.evaluate import evaluate, write_evaluation
+from polymodal.recipes.feature_caching import prepare_inputs
 from polymodal.recipes.run_dir import open_run_folder
 from polymodal.recipes.settings import (
     TrainingSettings,
@@ -39,6 +40,7 @@ from polymodal.training.checkpoint import (
     save_checkpoint,
 )
 from polymodal.training.device import autocast, resolve_device
+from polymodal.training.finetune import FineTuning, finetune_settings
 from polymodal.training.init_from import (
     InitReport,
     extend_vocabularies,
@@ -46,7 +48,7 @@ from polymodal.training.init_from import (
     load_initial_weights,
 )
 from polymodal.training.metrics_log import MetricsLog
-from polymodal.training.optim import parameter_groups, warmup_cosine
+from polymodal.training.optim import warmup_cosine
 from polymodal.training.progress import Progress
 from polymodal.training.reproducibility import restore_rng_state, rng_state, seed_everything
 from polymodal.training.sampling import ResumableSampler
@@ -133,9 +135,14 @@ def train(config: DictConfig) -> TrainResult:
     model = components.build_model(config).to(device)
     if initial and init_report:
         load_initial_weights(model, initial, init_report)
+    # Frozen-for-good parameters stay out of the optimizer; see training/finetune.py.
+    tuning = FineTuning(model, finetune_settings(config))
     weight_decay = float(config.optimizer.get("weight_decay", 0.0))
+    base_lr = config.optimizer.get("lr")
     optimizer: torch.optim.Optimizer = instantiate(
-        config.optimizer, path="optimizer", params=parameter_groups(model, weight_decay)
+        config.optimizer,
+        path="optimizer",
+        params=tuning.parameter_groups(weight_decay, None if base_lr is None else float(base_lr)),
     )
 
     batch_count = math.ceil(len(train_set) / data.batch_size)  # type: ignore[arg-type]
@@ -148,11 +155,24 @@ def train(config: DictConfig) -> TrainResult:
     sampler = ResumableSampler(len(train_set), seed, groups=groups)  # type: ignore[arg-type]
     augment = components.build_augmentations(config, "augment")
     batch_augment = components.build_augmentations(config, "batch_augment")
-    train_data = components.prepared(train_set, transforms, task, augment, seed)
+    # With feature_cache, cached fields hold features and `inputs.model` reads them.
+    inputs = prepare_inputs(
+        config,
+        model,
+        tuning,
+        transforms,
+        batch_transforms,
+        {"train": train_set, "val": val_set, "test": test_set},
+        augment,
+    )
+    batch_transforms = inputs.batch_transforms
+    train_data = components.prepared(
+        inputs.datasets["train"], inputs.transforms, task, augment, seed
+    )
     eval_loaders = {
-        split: components.make_loader(components.prepared(dataset, transforms, task), data)
-        for split, dataset in (("val", val_set), ("test", test_set))
-        if dataset is not None
+        split: components.make_loader(components.prepared(dataset, inputs.transforms, task), data)
+        for split, dataset in inputs.datasets.items()
+        if split != "train"
     }
 
     run.root.mkdir(parents=True, exist_ok=True)
@@ -176,6 +196,14 @@ def train(config: DictConfig) -> TrainResult:
             f"(epoch {position.epoch}, batch {position.batch_in_epoch})"
         )
     log.truncate_after(position.step if resuming else -1)
+    tuning.apply(position.epoch)
+    trainable, frozen = tuning.counts()
+    print(f"parameters: {trainable:,} trainable, {frozen:,} frozen")
+    if inputs.cached_fields:
+        print(f"feature cache: {', '.join(inputs.cached_fields)} read from cached features")
+    log.append(
+        {"step": position.step, "split": "parameters", "trainable": trainable, "frozen": frozen}
+    )
     sizes = ", ".join(f"{split} {len(loader.dataset)}" for split, loader in eval_loaders.items())  # type: ignore[arg-type]
     print(f"run folder: {run.root}")
     print(f"data: train {len(train_set)}, {sizes}; meta {meta}")  # type: ignore[arg-type]
@@ -196,6 +224,7 @@ def train(config: DictConfig) -> TrainResult:
 
     # ---- loop: one optimizer step per `grad_accumulation` batches (fewer at an epoch's end)
     model.train()
+    tuning.set_frozen_modules_to_eval()
     progress = Progress(total_steps, position.step, settings.log_every)
     loss_sum, loss_batches = 0.0, 0
     while position.step < total_steps:
@@ -203,6 +232,10 @@ def train(config: DictConfig) -> TrainResult:
             position.epoch, position.batch_in_epoch = position.epoch + 1, 0
         sampler.set_position(position.epoch, position.batch_in_epoch * data.batch_size)
         train_data.set_epoch(position.epoch)
+        if tuning.apply(position.epoch):  # gradual unfreezing
+            tuning.set_frozen_modules_to_eval()
+            trainable, frozen = tuning.counts()
+            print(f"epoch {position.epoch}: {trainable:,} trainable, {frozen:,} frozen parameters")
         loader = components.make_loader(
             train_data, data, train=True, sampler=sampler, seed=seed * 1_000_003 + position.epoch
         )
@@ -217,7 +250,7 @@ def train(config: DictConfig) -> TrainResult:
                     batch, seeded_generator(seed, position.step, group_batches, device=device)
                 )
             with autocast(device, settings.precision):
-                output = model(batch)
+                output = inputs.model(batch)
             loss = task.loss(output, batch)
             (loss / group_size).backward()
             loss_sum, loss_batches = loss_sum + loss.item(), loss_batches + 1
@@ -255,13 +288,14 @@ def train(config: DictConfig) -> TrainResult:
                 links = ("last", "best")  # without validation, the newest is the best
                 if "val" in eval_loaders:
                     val_metrics = evaluate(
-                        model,
+                        inputs.model,
                         task,
                         eval_loaders["val"],
                         device,
                         batch_transforms,
                         settings.precision,
                     ).metrics
+                    tuning.set_frozen_modules_to_eval()  # evaluate() left all in train mode
                     log.append(
                         {
                             "step": position.step,
@@ -294,7 +328,7 @@ def train(config: DictConfig) -> TrainResult:
     final_step = int(load_training_state(final)["position"]["step"])
     metrics: dict[str, dict[str, float]] = {}
     for split, loader in eval_loaders.items():
-        result = evaluate(model, task, loader, device, batch_transforms, settings.precision)
+        result = evaluate(inputs.model, task, loader, device, batch_transforms, settings.precision)
         write_evaluation(run, split, result, settings.final_checkpoint, final_step)
         log.append({"step": total_steps, "split": f"final/{split}", **result.metrics})
         metrics[split] = result.metrics
