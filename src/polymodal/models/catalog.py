@@ -72,7 +72,9 @@ def folders_in_configs(sources: Sequence[str]) -> dict[str, list[str]]:
     none: every shipped config)."""
     found: dict[str, list[str]] = {}
     for source in sources or shipped_configs():
-        if source.startswith(PACKAGE_PREFIX) or Path(source).expanduser().is_dir():
+        path = Path(source).expanduser()
+        looks_like_folder = "/" in source and path.suffix not in (".yaml", ".yml")
+        if source.startswith(PACKAGE_PREFIX) or path.is_dir() or looks_like_folder:
             found.setdefault(source, []).append("command line")
             continue
         config = OmegaConf.to_container(load_config(source), resolve=False)
