@@ -73,6 +73,25 @@ def test_stale_missing_and_mismatched_caches_are_refused(bert, tmp_path):
     assert index["count"] == 4 and index["store"] == "pooled"
 
 
+def test_the_hash_follows_weights_and_settings(bert):
+    from omegaconf import OmegaConf
+
+    from polymodal.data.feature_cache import cache_hash
+
+    config = OmegaConf.create({"model": {"text_model_name": bert}, "data": {"train": {"a": 1}}})
+    encoder = HFTextEncoder(bert, pooling="mean")
+    first = cache_hash(config, encoder, "train", "question")
+    assert cache_hash(config, encoder, "train", "question") == first
+    encoder.pooling = "cls"  # no weight changes, the features do
+    assert cache_hash(config, encoder, "train", "question") != first
+    encoder.pooling = "mean"
+    with torch.no_grad():
+        encoder.model.pooler.dense.bias[0] += 1e-3
+    assert cache_hash(config, encoder, "train", "question") != first
+    other_data = OmegaConf.create({"model": {"text_model_name": bert}, "data": {"train": {"a": 2}}})
+    assert cache_hash(other_data, HFTextEncoder(bert, pooling="mean"), "train", "question") != first
+
+
 def test_the_model_view_shares_every_trained_parameter(bert, tmp_path_factory):
     vit = str(tiny_vit(tmp_path_factory.mktemp("vit")))
     model = VisualQuestionAnsweringModel(vit, bert, num_answers=3, dim=8, text_pooling="mean")

@@ -100,9 +100,13 @@ def cached_encoder(model: nn.Module, field: str) -> nn.Module:
 def cache_hash(config: DictConfig, encoder: nn.Module, split: str, field: str) -> str:
     """SHA-256 of everything the features depend on (see the module docstring)."""
     digest = hashlib.sha256()
+    encoders_node = config.model.get("encoders")
+    encoder_node = encoders_node.get(field) if OmegaConf.is_dict(encoders_node) else None
     parts = {
         "format": FORMAT,
-        "encoder": _plain_node(config.model.get("encoders", {}).get(field)),
+        # The encoder's own config when the model names one per field; else the whole model's.
+        "encoder": _plain_node(encoder_node if encoder_node is not None else config.model),
+        "settings": _module_settings(encoder),
         "transform": _plain_node((config.get("transforms") or {}).get(field)),
         "batch_transform": _plain_node((config.get("batch_transforms") or {}).get(field)),
         "dataset": _plain_node(config.data.get(split)),
@@ -112,6 +116,21 @@ def cache_hash(config: DictConfig, encoder: nn.Module, split: str, field: str) -
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
+
+
+def _module_settings(encoder: nn.Module) -> dict[str, Any]:
+    """Plain attributes of every submodule (a pooling rule, a width): settings that change
+    the features without changing any weight."""
+    plain = (str, int, float, bool, type(None))
+    return {
+        f"{name}.{key}" if name else key: value
+        for name, module in encoder.named_modules()
+        for key, value in vars(module).items()
+        # name_or_path: where the weights were read, not what they are (they are hashed).
+        if not key.startswith("_")
+        and key not in ("training", "name_or_path")
+        and isinstance(value, plain)
+    }
 
 
 def _plain_node(node: Any) -> Any:
