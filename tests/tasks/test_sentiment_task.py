@@ -51,3 +51,26 @@ def test_bad_labels_and_heads_are_named() -> None:
         task.decode(bad)
     with pytest.raises(ValueError, match="loss must be one of"):
         SentimentRegressionTask(loss="huber")
+
+
+def test_synthetic_sentiment_config_trains_and_reports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from polymodal.config import load_config
+    from polymodal.recipes.train import train
+
+    config = load_config(
+        "synthetic_sentiment",
+        [
+            f"output_dir={tmp_path}",
+            "+data.train.size=64",
+            "+data.val.size=32",
+            "+data.test.size=32",
+            "training.epochs=2",
+            "model.fusion.dim=8",
+            "model.heads.sentiment.input_dim=8",
+        ],
+    )
+    result = train(config)
+    metrics = result.metrics["test"]
+    assert set(metrics) >= {"acc2_has0", "f1_non0", "mae", "corr", "acc7"}
+    assert 0.0 <= metrics["mae"] <= 6.0
+    assert (result.run_dir / "report.html").is_file()

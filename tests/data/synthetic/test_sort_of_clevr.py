@@ -110,3 +110,26 @@ def test_dataset_errors_name_the_problem(tmp_path: Path) -> None:
     (tmp_path / dataset.scenes[0]["image_filename"]).unlink()
     with pytest.raises(Exception, match="image missing"):
         dataset[0]
+
+
+def test_sort_of_clevr_configs_train_end_to_end(tmp_path: Path) -> None:
+    from polymodal.config import load_config
+    from polymodal.recipes.train import train
+
+    for name in ("sort_of_clevr_attention_rn", "sort_of_clevr_rn", "sort_of_clevr_cnn_mlp"):
+        config = load_config(
+            name,
+            [
+                f"output_dir={tmp_path / 'runs'}",
+                f"data.train.root={tmp_path / 'data'}",
+                "data.train.split=tiny",
+                "+data.train.num_images=4",
+                "data.val.num_images=2",
+                "+data.test.num_images=2",
+                "training.max_steps=2",
+                "model.encoders.image.channels=[4,4,4,4]",
+            ],
+        )
+        result = train(config)
+        test = result.metrics["test"]
+        assert "accuracy/kind/relational" in test and "accuracy/kind/non-relational" in test
