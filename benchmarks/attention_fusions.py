@@ -3,7 +3,7 @@ encoder, trained from scratch): trains each config, one after another, and tabul
 accuracy, training time and throughput.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/attention_fusions.py \
-        [--configs easy_vqa_vit_cross_attention ...] [--seed 0] [override ...]
+        [--seed 0] [override ...] [--configs easy_vqa_vit_cross_attention ...]
 
 Results of earlier invocations are kept (keyed by config, seed and overrides), so configs
 can be run one at a time; each row records the command that produced it. Writes
@@ -102,11 +102,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("overrides", nargs="*", help="config overrides, key=value")
     args = parser.parse_args()
+    misplaced = [name for name in args.configs if "=" in name]
+    if misplaced:  # `--configs` takes every word after it
+        parser.error(f"{misplaced} look like overrides: put overrides before --configs")
     command = "python benchmarks/attention_fusions.py " + " ".join(sys.argv[1:])
 
     RESULTS.mkdir(exist_ok=True)
     store = RESULTS / "attention_fusions.json"
-    rows: list[dict[str, Any]] = json.loads(store.read_text()) if store.is_file() else []
+    rows: list[dict[str, Any]] = []
     for name in args.configs:
         torch.manual_seed(args.seed)
         row = run(name, args.seed, list(args.overrides), command.strip())
@@ -115,6 +118,8 @@ def main() -> None:
             f"{row['train_seconds']:.0f} s"
         )
         key = (name, args.seed, list(args.overrides))
+        # Read just before writing: another invocation may have added rows meanwhile.
+        rows = json.loads(store.read_text()) if store.is_file() else []
         rows = [r for r in rows if (r["config"], r["seed"], r["overrides"]) != key] + [row]
         rows.sort(key=lambda r: CONFIGS.index(r["config"]) if r["config"] in CONFIGS else 99)
         store.write_text(json.dumps(rows, indent=1))
