@@ -64,12 +64,34 @@ def run(config_name: str, overrides: list[str]) -> dict[str, Any]:
     }
 
 
+def reuse(run_dir: Path, train_seconds: float | None) -> dict[str, Any]:
+    """An existing pre-training run, summarised as :func:`run` would (its training time is not
+    in the run folder: pass it as measured, or it is reported as unknown)."""
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    final = [row for row in rows if row["split"] == "final/val"]
+    if not final:
+        raise SystemExit(f"{run_dir} has no final validation metrics: is it a finished run?")
+    skip = ("step", "split")
+    return {
+        "run_dir": str(run_dir),
+        "metrics": {"val": {k: v for k, v in final[-1].items() if k not in skip}},
+        "train_seconds": train_seconds,
+        "wall_seconds": None,
+    }
+
+
 def main(arguments: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--pretrain", nargs="*", default=[], help="scene_pretrain overrides")
     parser.add_argument("--finetune", nargs="*", default=[], help="overrides of both VQA runs")
     parser.add_argument("--output", default=None, help="keep the runs here (default: temporary)")
+    parser.add_argument(
+        "--pretrained", default=None, help="fine-tune this pre-training run instead of making one"
+    )
+    parser.add_argument(
+        "--pretrained-seconds", type=float, default=None, help="its measured training time"
+    )
     args = parser.parse_args(arguments)
     torch.set_num_threads(1)  # shared machine: one thread per process avoids thrashing
 
@@ -82,7 +104,10 @@ def main(arguments: Sequence[str] | None = None) -> None:
         )
         if overlap:
             raise SystemExit(f"{overlap} VQA test scenes are among the pre-training scenes")
-        pretrained = run("scene_pretrain", pretrain_overrides)
+        if args.pretrained:
+            pretrained = reuse(Path(args.pretrained), args.pretrained_seconds)
+        else:
+            pretrained = run("scene_pretrain", pretrain_overrides)
         seeds: dict[int, dict[str, Any]] = {}
         for seed in args.seeds:
             common = [*args.finetune, f"seed={seed}", f"output_dir={output}"]
@@ -116,6 +141,8 @@ def report(
     pretrained: dict[str, Any], seeds: dict[int, dict[str, Any]], command: str, overlap: int
 ) -> str:
     val = pretrained["metrics"].get("val", {})
+    seconds = pretrained["train_seconds"]
+    took = f"took {seconds:.0f} s" if seconds is not None else "ran beforehand"
     lines = [
         "# Pre-training then fine-tuning: scene VQA with 10 % of the training questions",
         "",
@@ -124,7 +151,7 @@ def report(
         "other jobs, so times are indicative)",
         "",
         "Pre-training (`scene_pretrain`: ITC + ITM + MLM, weights 1:1:1, on the template "
-        f"captions of the 1,000 VQA training scenes) took {pretrained['train_seconds']:.0f} s; "
+        f"captions of the 1,000 VQA training scenes) {took}; "
         f"on 200 held-out scenes it ends at text→image R@1 {val.get('t2i_recall@1', 0):.1f}, "
         f"ITM accuracy {val.get('itm_accuracy', 0):.1f} %, MLM accuracy "
         f"{val.get('mlm_accuracy', 0):.1f} %. VQA test scenes among the pre-training scenes: "

@@ -7,8 +7,9 @@ import torch
 from polymodal.data.batch import Batch, Padded
 from polymodal.encoders import BertTextEncoder, ViTEncoder
 from polymodal.fusion import CrossAttentionFusion
+from polymodal.heads.text_decoder import TextDecoder
 from polymodal.models.dual_encoder import DualEncoder
-from polymodal.models.pretraining import OBJECTIVES, PretrainingModel
+from polymodal.models.pretraining import DEFAULT_OBJECTIVES, PretrainingModel
 
 
 def tiny_dual_encoder(vocab_size: int = 20, **kwargs: object) -> DualEncoder:
@@ -27,7 +28,10 @@ def tiny_dual_encoder(vocab_size: int = 20, **kwargs: object) -> DualEncoder:
     return DualEncoder(image, text, embed_dim=6, **kwargs)  # type: ignore[arg-type]
 
 
-def tiny_pretraining_model(objectives: tuple[str, ...] = OBJECTIVES) -> PretrainingModel:
+def tiny_pretraining_model(
+    objectives: tuple[str, ...] = DEFAULT_OBJECTIVES,
+) -> PretrainingModel:
+    """With a caption decoder (untied output) when ``lm`` is an objective."""
     fusion = CrossAttentionFusion(
         {"caption": 12, "image": 16},
         dim=8,
@@ -36,7 +40,22 @@ def tiny_pretraining_model(objectives: tuple[str, ...] = OBJECTIVES) -> Pretrain
         num_layers=1,
         num_heads=2,
     )
-    return PretrainingModel(tiny_dual_encoder(), fusion, vocab_size=20, objectives=objectives)
+    decoder = (
+        TextDecoder(
+            20,
+            dim=8,
+            num_layers=1,
+            num_heads=2,
+            max_length=10,
+            memory_dim=16,
+            tie_embeddings=False,
+        )
+        if "lm" in objectives
+        else None
+    )
+    return PretrainingModel(
+        tiny_dual_encoder(), fusion, vocab_size=20, objectives=objectives, caption_decoder=decoder
+    )
 
 
 def pair_batch(size: int = 3) -> Batch:

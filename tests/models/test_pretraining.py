@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tests.vl_models import pair_batch, tiny_pretraining_model
+from tests.vl_models import pair_batch, tiny_dual_encoder, tiny_pretraining_model
 
 from polymodal.errors import ConfigError
+from polymodal.heads.text_decoder import TextDecoder
 from polymodal.losses import IGNORE_INDEX
+from polymodal.models.pretraining import PretrainingModel
 from polymodal.tasks.pretraining import PretrainingTask
 
 
@@ -66,8 +68,34 @@ def test_metrics_from_decoded_predictions() -> None:
 
 def test_bad_configuration() -> None:
     with pytest.raises(ValueError, match="objectives"):
-        tiny_pretraining_model(("itc", "lm"))  # type: ignore[arg-type]
+        tiny_pretraining_model(("itc", "contrast"))
+    with pytest.raises(ValueError, match="caption_decoder"):
+        PretrainingModel(tiny_dual_encoder(), torch.nn.Identity(), 20, objectives=("lm",))
+    tied = TextDecoder(20, dim=8, num_layers=1, num_heads=2, memory_dim=16)
+    with pytest.raises(ValueError, match="tie_embeddings=False"):
+        PretrainingModel(tiny_dual_encoder(), torch.nn.Identity(), 20, caption_decoder=tied)
     with pytest.raises(ConfigError, match="unknown objective"):
         PretrainingTask({"itc": 1.0, "contrast": 1.0})
     with pytest.raises(ConfigError, match="weight 0"):
         PretrainingTask({"itc": 0.0})
+
+
+def test_captioning_lm_objective_frames_each_caption() -> None:
+    model = tiny_pretraining_model(("itc", "lm"))
+    batch = pair_batch(4)
+    output = model(batch)
+    caption = batch["caption"]
+    assert output.lm_logits is not None and output.lm_logits.shape == (4, 6, 20)
+    assert output.lm_targets is not None and output.lm_mask is not None
+    # Targets: the caption's tokens, then the end token ([PAD], id 0), then nothing.
+    lengths = caption.mask.sum(dim=1).tolist()
+    for row, length in enumerate(lengths):
+        assert output.lm_targets[row, :length].tolist() == caption.values[row, :length].tolist()
+        assert output.lm_targets[row, length].item() == 0
+        assert output.lm_mask[row].tolist() == [True] * (length + 1) + [False] * (5 - length)
+    task = PretrainingTask({"itc": 1.0, "lm": 0.5})
+    losses = task.objective_losses(output, batch)
+    assert set(losses) == {"itc", "lm"}
+    task.loss(output, batch).backward()
+    decoder = model.caption_decoder
+    assert decoder is not None and all(p.grad is not None for p in decoder.parameters())

@@ -139,3 +139,46 @@ def test_pretraining_scenes_are_the_vqa_training_scenes_never_its_test_scenes() 
     pretrain_keys = [_scene_key(s) for s in pretraining.scenes]
     assert pretrain_keys == [_scene_key(s) for s in training.scenes]
     assert not set(pretrain_keys) & {_scene_key(s) for s in test.scenes}
+
+
+CAPTIONS_FROM_PRETRAINED = [
+    "data.train.num_images=8",
+    "data.val.num_images=4",
+    "data.test.num_images=4",
+    "data.train.image_size=48",
+    "data.val.image_size=48",
+    "data.test.image_size=48",
+    "data.batch_size=4",
+    "training.epochs=1",
+    "task.decoding.beam_size=1",
+    "model.image_positions=0",  # the ViT has its own positions
+    "model.decoder.memory_dim=64",
+    "model.image_encoder={_component_: polymodal.encoders.ViTEncoder, image_size: 48, "
+    "patch_size: 1, stem: {_component_: polymodal.modules.ConvStem, channels: [16, 32, 64]}, "
+    "dim: 64, num_layers: 2, num_heads: 4, ffn_dim: 128, dropout: 0.0, pooling: mean}",
+    "+init_from.map={'dual_encoder.encoders.image.': 'image_encoder.'}",
+    "+init_from.ignore_unexpected=[dual_encoder.encoders.caption., dual_encoder.projections., "
+    "dual_encoder.logit_scale, fusion., itm_head., mlm_head.]",
+    "+init_from.allow_missing=[decoder.]",
+]
+
+
+def test_captioning_starts_from_the_pretrained_image_tower(
+    pretrained_run: Path, tmp_path: Path
+) -> None:
+    overrides = [
+        *CAPTIONS_FROM_PRETRAINED,
+        f"output_dir={tmp_path}",
+        f"+init_from.path={pretrained_run}",
+        "optimizer.lr=0.0",
+    ]
+    result = train(load_config("scene_captions", overrides))
+    report = json.loads((result.run_dir / "init_from.json").read_text())
+    assert report["missing"] and all(key.startswith("decoder.") for key in report["missing"])
+    assert all(key.startswith("image_encoder.") for key in report["loaded"])
+    source = load_file(str(pretrained_run / "checkpoints" / "last" / "model.safetensors"))
+    tuned = load_file(str(result.run_dir / "checkpoints" / "last" / "model.safetensors"))
+    torch.testing.assert_close(
+        tuned["image_encoder.encoder.layers.0.attention.query.weight"],
+        source["dual_encoder.encoders.image.encoder.layers.0.attention.query.weight"],
+    )

@@ -1,7 +1,8 @@
 """The ALBEF-style pre-training model (Li et al. 2021, "Align before Fuse"): a dual encoder
 whose image and text towers are aligned contrastively (ITC), then a cross-attention fusion
 encoder over both that learns image–text matching on hard negatives (ITM) and masked language
-modelling conditioned on the image (MLM)."""
+modelling conditioned on the image (MLM) — and, with a caption decoder, the captioning
+language-modelling objective of BLIP (Li et al. 2022) and CoCa (Yu et al. 2022) (LM)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,18 @@ from torch import nn
 
 from polymodal.data.batch import Padded
 from polymodal.encoders.output import EncoderOutput
+from polymodal.losses.captioning import teacher_forcing
 from polymodal.losses.itm import itm_targets, sample_hard_negatives
 from polymodal.losses.mlm import mask_tokens
 from polymodal.models.dual_encoder import DualEncoder
 from polymodal.modules.init import init_transformer_weights
 
-OBJECTIVES = ("itc", "itm", "mlm")
+OBJECTIVES = ("itc", "itm", "mlm", "lm")
+DEFAULT_OBJECTIVES = ("itc", "itm", "mlm")
+LM_START_ID = 1
+"""The caption decoder's start token: ``[UNK]``, which no caption of a fitted vocabulary uses."""
+LM_END_ID = 0
+"""The caption decoder's end token: ``[PAD]``; what follows a caption is padding anyway."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,10 @@ class PretrainingOutput:
         itm_labels: (3B,) 1 for a match, 0 otherwise.
         mlm_logits: (B, L, V) over the masked captions.
         mlm_labels: (B, L) the original ids of the chosen tokens, else -100.
+        lm_logits: (B, L + 1, V) next-token logits of the caption decoder (teacher forcing on
+            the start token and the caption).
+        lm_targets: (B, L + 1) the caption followed by the end token.
+        lm_mask: (B, L + 1) bool, True where the target is real.
         encoded: modality → the unmasked encoder outputs.
     """
 
@@ -46,6 +57,9 @@ class PretrainingOutput:
     mlm_logits: torch.Tensor | None
     mlm_labels: torch.Tensor | None
     encoded: dict[str, EncoderOutput]
+    lm_logits: torch.Tensor | None = None
+    lm_targets: torch.Tensor | None = None
+    lm_mask: torch.Tensor | None = None
 
 
 def _rows(encoded: EncoderOutput, index: torch.Tensor) -> EncoderOutput:
@@ -81,14 +95,21 @@ class PretrainingModel(nn.Module):
             ``query=<text field>``) and returns a ``FusionOutput`` with per-text-token
             ``tokens``; it must have an int ``output_dim``.
         vocab_size: the text vocabulary (MLM predicts over it).
-        objectives: which of ``itc``, ``itm``, ``mlm`` to compute (ITC embeddings are always
-            computed: ITM draws its negatives from them).
+        objectives: which of ``itc``, ``itm``, ``mlm``, ``lm`` to compute (ITC embeddings are
+            always computed: ITM draws its negatives from them).
         mask_id: the id that replaces masked tokens. With a word vocabulary fitted on the
             captions no caption word is unknown, so ``[UNK]`` (1) is free for the job.
         mask_probability: the share of caption tokens MLM predicts.
         keep_ids: ids never masked nor drawn as replacements (padding).
         id_field: batch field of image identities: captions of one image are never drawn as
             each other's ITM negatives.
+        caption_decoder: for ``lm``: a decoder taking ``(input_ids, memory, memory_mask)`` and
+            returning (B, T, V) logits (:class:`polymodal.heads.text_decoder.TextDecoder` with
+            ``tie_embeddings=False``) that captions the image from its encoder tokens. The
+            word vocabulary has no start or end token, and needs none: the start token is
+            ``[UNK]`` (free, as for MLM) and the end of a caption is predicted as ``[PAD]``
+            (id 0), whose output row is learnable only when the output is not tied to the
+            input embedding (where the padding row stays zero).
 
     Parameter names: ``dual_encoder.encoders.<field>``, ``dual_encoder.projections``,
     ``dual_encoder.logit_scale``, ``fusion``, ``itm_head``, ``mlm_head``.
@@ -99,22 +120,43 @@ class PretrainingModel(nn.Module):
         dual_encoder: DualEncoder,
         fusion: nn.Module,
         vocab_size: int,
-        objectives: Sequence[str] = OBJECTIVES,
+        objectives: Sequence[str] = DEFAULT_OBJECTIVES,
         mask_id: int = 1,
         mask_probability: float = 0.15,
         keep_ids: Sequence[int] = (0,),
         id_field: str = "image_id",
+        caption_decoder: nn.Module | None = None,
     ) -> None:
         super().__init__()
         unknown = sorted(set(objectives) - set(OBJECTIVES))
         if unknown:
             raise ValueError(f"objectives {unknown} are not among {list(OBJECTIVES)}")
+        if "lm" in objectives and caption_decoder is None:
+            raise ValueError("the lm objective needs a caption_decoder")
+        if caption_decoder is not None:
+            if not isinstance(caption_decoder, nn.Module):
+                raise TypeError(
+                    f"caption_decoder must be a module, got {type(caption_decoder).__name__} "
+                    f"{caption_decoder!r}"
+                )
+            decoder_vocabulary = getattr(caption_decoder, "vocab_size", vocab_size)
+            if decoder_vocabulary != vocab_size:
+                raise ValueError(
+                    f"caption_decoder.vocab_size must be the text vocabulary ({vocab_size}), "
+                    f"got {decoder_vocabulary}"
+                )
+            if getattr(caption_decoder, "output", True) is None:
+                raise ValueError(
+                    "caption_decoder needs tie_embeddings=False: the end of a caption is "
+                    "predicted as [PAD], whose tied (input) embedding row is fixed at zero"
+                )
         if not 0 <= mask_id < vocab_size:
             raise ValueError(f"mask_id {mask_id} is outside the vocabulary of {vocab_size}")
         dim = getattr(fusion, "output_dim", None)
         if not isinstance(dim, int):
             raise ValueError(f"the fusion ({type(fusion).__name__}) has no int output_dim")
         self.dual_encoder = dual_encoder
+        self.caption_decoder = caption_decoder if "lm" in objectives else None
         self.fusion = fusion
         self.objectives = tuple(objectives)
         self.itm_head = nn.Linear(dim, 2) if "itm" in self.objectives else None
@@ -186,6 +228,25 @@ class PretrainingModel(nn.Module):
             )
         return self.mlm_head(fused.tokens), labels
 
+    def _lm(
+        self, batch: Mapping[str, Any], image: EncoderOutput
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        assert self.caption_decoder is not None
+        text = batch[self.dual_encoder.text_field]
+        if not isinstance(text, Padded):
+            raise TypeError("the lm objective needs the caption as padded token ids (Padded)")
+        ids, mask = text.values, text.mask
+        rows = ids.shape[0]
+        start = torch.full((rows, 1), LM_START_ID, dtype=ids.dtype, device=ids.device)
+        end = torch.full((rows, 1), LM_END_ID, dtype=ids.dtype, device=ids.device)
+        # Padding is id 0 = the end token, so [start, caption, 0, 0...] frames every caption.
+        framed = torch.cat([start, ids.masked_fill(~mask, LM_END_ID), end], dim=1)
+        lengths = mask.sum(dim=1, keepdim=True)
+        framed_mask = torch.arange(framed.shape[1], device=ids.device) < lengths + 2
+        shifted = teacher_forcing(framed, framed_mask)
+        logits = self.caption_decoder(shifted.inputs, image.tokens, image.mask)
+        return logits, shifted.targets, shifted.mask
+
     def forward(self, batch: Mapping[str, Any]) -> PretrainingOutput:
         aligned = self.dual_encoder(batch)
         image = aligned.encoded[self.dual_encoder.image_field]
@@ -196,6 +257,9 @@ class PretrainingModel(nn.Module):
             itm_logits, itm_labels = self._itm(batch, text, image, similarity.detach())
         if "mlm" in self.objectives:
             mlm_logits, mlm_labels = self._mlm(batch, image)
+        lm_logits = lm_targets = lm_mask = None
+        if "lm" in self.objectives:
+            lm_logits, lm_targets, lm_mask = self._lm(batch, image)
         return PretrainingOutput(
             image_embeddings=aligned.image_embeddings,
             text_embeddings=aligned.text_embeddings,
@@ -205,4 +269,7 @@ class PretrainingModel(nn.Module):
             mlm_logits=mlm_logits,
             mlm_labels=mlm_labels,
             encoded=aligned.encoded,
+            lm_logits=lm_logits,
+            lm_targets=lm_targets,
+            lm_mask=lm_mask,
         )

@@ -80,7 +80,9 @@ class ImageSearch:
             value = self.transforms[field](value)
         return value
 
-    def _image_rows(self, images: list[torch.Tensor]) -> torch.Tensor:
+    def image_batch(self, images: list[torch.Tensor]) -> torch.Tensor:
+        """Decoded (3, H, W) uint8 images of any sizes → the (N, 3, S, S) batch the model reads
+        (the run's image transforms applied to each, then stacked, on the model's device)."""
         field = self.encoder.image_field
         resize = self.batch_transforms.get(field)
         # Per image, before stacking: a folder's images may differ in size.
@@ -94,7 +96,7 @@ class ImageSearch:
         parts = []
         for start in range(0, len(paths), self.batch_size):
             images = [load_image(path) for path in paths[start : start + self.batch_size]]
-            parts.append(self.encoder.encode_image(self._image_rows(images)).float().cpu())
+            parts.append(self.encoder.encode_image(self.image_batch(images)).float().cpu())
         return torch.cat(parts)
 
     @torch.no_grad()

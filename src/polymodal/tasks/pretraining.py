@@ -11,11 +11,12 @@ from torch.utils.data import Dataset
 
 from polymodal.data.batch import Batch
 from polymodal.errors import ConfigError
+from polymodal.losses.captioning import caption_lm_loss
 from polymodal.losses.contrastive import contrastive_loss
 from polymodal.losses.itm import itm_loss
 from polymodal.losses.mlm import IGNORE_INDEX, mlm_loss
 from polymodal.metrics.retrieval import RECALL_AT
-from polymodal.models.pretraining import OBJECTIVES, PretrainingOutput
+from polymodal.models.pretraining import DEFAULT_OBJECTIVES, OBJECTIVES, PretrainingOutput
 from polymodal.tasks.retrieval import RetrievalAccumulator, RetrievalTask, field_ids
 
 _DECIMALS = 5
@@ -51,7 +52,7 @@ class PretrainingMetrics:
 
 
 class PretrainingTask:
-    """Image–text pre-training: ``Σ weights[k] · loss_k`` over ITC, ITM and MLM.
+    """Image–text pre-training: ``Σ weights[k] · loss_k`` over ITC, ITM, MLM and LM.
 
     Args:
         weights: objective → weight; the model must compute every objective with a weight
@@ -59,6 +60,7 @@ class PretrainingTask:
         id_field: the sample field naming each pair's image (captions of one image are
             positives of each other in ITC).
         recall_at: the K of the evaluation's recall@K.
+        label_smoothing: ε of the captioning LM loss.
     """
 
     head = "pretraining"
@@ -71,8 +73,9 @@ class PretrainingTask:
         weights: Mapping[str, float] | None = None,
         id_field: str = "image_id",
         recall_at: Sequence[int] = RECALL_AT,
+        label_smoothing: float = 0.0,
     ) -> None:
-        weights = dict(weights) if weights is not None else dict.fromkeys(OBJECTIVES, 1.0)
+        weights = dict(weights) if weights is not None else dict.fromkeys(DEFAULT_OBJECTIVES, 1.0)
         unknown = sorted(set(weights) - set(OBJECTIVES))
         if unknown:
             raise ConfigError(f"task.weights: unknown objective(s) {unknown}; known: {OBJECTIVES}")
@@ -80,6 +83,7 @@ class PretrainingTask:
         if not self.weights:
             raise ConfigError("task.weights: every objective has weight 0")
         self.id_field = id_field
+        self.label_smoothing = label_smoothing
         self.recall_at = tuple(int(k) for k in recall_at)
         self._retrieval = RetrievalTask(id_field, recall_at)
 
@@ -107,10 +111,16 @@ class PretrainingTask:
                 if output.itm_logits is None or output.itm_labels is None:
                     raise ConfigError("task.weights has itm, but the model's objectives do not")
                 losses[name] = itm_loss(output.itm_logits, output.itm_labels)
-            else:
+            elif name == "mlm":
                 if output.mlm_logits is None or output.mlm_labels is None:
                     raise ConfigError("task.weights has mlm, but the model's objectives do not")
                 losses[name] = mlm_loss(output.mlm_logits, output.mlm_labels)
+            else:
+                if output.lm_logits is None or output.lm_targets is None or output.lm_mask is None:
+                    raise ConfigError("task.weights has lm, but the model's objectives do not")
+                losses[name] = caption_lm_loss(
+                    output.lm_logits, output.lm_targets, output.lm_mask, self.label_smoothing
+                )
         return losses
 
     def loss(self, output: PretrainingOutput, batch: Batch) -> torch.Tensor:
