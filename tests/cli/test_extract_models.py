@@ -29,7 +29,8 @@ def _final_metrics(out):
         line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("report:")
     )
     folder = run_dir.rsplit("/", 1)[0]
-    return json.loads(open(f"{folder}/eval/test.json").read())["metrics"]
+    with open(f"{folder}/eval/test.json") as file:
+        return json.load(file)["metrics"]
 
 
 def test_train_reads_the_cache_and_matches_an_uncached_run(capsys, tmp_path, overrides):
@@ -84,3 +85,22 @@ def test_models_lists_builders_and_folders(capsys, tmp_path):
     assert "| bert | text | 22.7 M | 384 |" in minilm
     assert "| vit | image |" in rows[str(vit)] and rows[str(vit)].endswith("| 16 |")
     assert "unavailable:" in rows[str(tmp_path / "nope")] and "no such folder" in out
+
+
+def test_classic_config_trains_on_cached_features_and_evaluates_without(capsys, overrides):
+    for split in ("train", "val", "test"):
+        run_cli(capsys, "extract", "easy_vqa_classic_pretrained", *overrides, "--split", split)
+    status, out, _ = run_cli(capsys, "train", "easy_vqa_classic_pretrained", *overrides)
+    assert status == 0 and "feature cache: question read from cached features" in out
+    trained = _final_metrics(out)
+    run_dir = next(
+        line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("report:")
+    )
+    run_dir = run_dir.rsplit("/", 1)[0]
+    # `eval` rebuilds the whole model (MiniLM included) from the checkpoint: no cache needed.
+    status, _, _ = run_cli(capsys, "eval", run_dir, "--split", "test")
+    assert status == 0
+    with open(f"{run_dir}/eval/test.json") as file:
+        rebuilt = json.load(file)["metrics"]
+    assert rebuilt["accuracy"] == trained["accuracy"]
+    assert abs(rebuilt["loss"] - trained["loss"]) < 1e-3

@@ -100,6 +100,11 @@ class MultimodalSentimentClassifier(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(width, num_classes)
 
+    @property
+    def modalities(self) -> list[str]:
+        """The batch fields the model reads (prediction and explanation ask for these)."""
+        return list(self.encoders.keys())
+
     def forward(self, batch: Mapping[str, Any]) -> ModelOutput:
         text = encode_field(self.encoders[self.text_field], batch, self.text_field)
         image = encode_field(self.encoders[self.image_field], batch, self.image_field)
@@ -175,6 +180,11 @@ class VisualQuestionAnsweringModel(nn.Module):
             nn.Dropout(dropout),
             nn.Linear(hidden_dim, num_answers),
         )
+
+    @property
+    def modalities(self) -> list[str]:
+        """The batch fields the model reads (prediction and explanation ask for these)."""
+        return list(self.encoders.keys())
 
     def forward(self, batch: Mapping[str, Any]) -> ModelOutput:
         image = encode_field(self.encoders[self.image_field], batch, self.image_field)
