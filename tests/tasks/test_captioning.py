@@ -193,7 +193,9 @@ def test_eval_and_predict_from_the_run_folder(tiny_run):
     assert predictor.predict({"image": image}, top_k=1) == ranked[0][0]
 
 
-@pytest.mark.parametrize(("name", "coco"), [("coco_captions", True), ("flickr30k_captions", False)])
+@pytest.mark.parametrize(
+    ("name", "coco"), [("mscoco_captions", True), ("flickr30k_captions", False)]
+)
 def test_coco_and_flickr30k_configs_train_on_their_official_files(tmp_path, name, coco):
     """The shipped configs read the Karpathy-split JSON and image folders as distributed."""
     from tests.data.datasets.official_files import write_karpathy
