@@ -175,3 +175,20 @@ def test_raw_ids_without_padding(bert_folder):
     with torch.no_grad():
         plain, padded = encoder(ids), encoder(Padded(ids, torch.ones_like(ids, dtype=torch.bool)))
     torch.testing.assert_close(plain.pooled, padded.pooled)
+
+
+def test_a_convolutional_model_gives_one_token_per_feature_map_cell(tmp_path):
+    config = transformers.ResNetConfig(
+        num_channels=3, embedding_size=8, hidden_sizes=[8, 12], depths=[1, 1], layer_type="basic"
+    )
+    torch.manual_seed(0)
+    reference = transformers.ResNetModel(config).eval()
+    reference.save_pretrained(tmp_path)
+    encoder = HFImageEncoder(str(tmp_path)).eval()
+    images = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        got, expected = encoder(images), reference(pixel_values=images)
+    feature_map = expected.last_hidden_state  # (B, C, h, w)
+    assert encoder.output_dim == 12 and got.tokens.shape == (2, feature_map.shape[2] ** 2, 12)
+    torch.testing.assert_close(got.tokens[:, 0], feature_map[:, :, 0, 0])
+    torch.testing.assert_close(got.pooled, expected.pooler_output.flatten(1))  # global average

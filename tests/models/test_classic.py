@@ -39,7 +39,7 @@ def _train(model, batch, head, targets, steps):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return float(loss)
+    return loss.item()
 
 
 @pytest.mark.parametrize("kind", ["sentiment", "vqa"])
