@@ -223,3 +223,18 @@ def test_coco_and_flickr30k_configs_train_on_their_official_files(tmp_path, name
     expected = [103, 104] if coco else [3, 4]
     assert [r["image_id"] for r in results] == expected
     assert set(result.metrics["test"]) >= {"bleu_4", "cider_d", "loss"}
+
+
+def test_run_reports_judge_a_caption_by_its_references():
+    from polymodal.report.outcomes import outcome
+
+    record = {"id": 1, "captions": ["A red cube.", "a cube"], "prediction": "a cube"}
+    judged = outcome(record, None)
+    assert (judged.truth, judged.prediction, judged.correct, judged.score) == (
+        "a cube",
+        "a cube",
+        True,
+        1.0,
+    )
+    wrong = outcome({**record, "prediction": "a red sphere"}, None)
+    assert (wrong.truth, wrong.correct, wrong.score) == ("a red cube", False, 0.0)
