@@ -13,8 +13,9 @@ from typing import Any, Protocol
 import torch
 
 
-class DecoderState(Protocol):
-    """A decoder's cache: it can be narrowed or reordered to some of its batch rows."""
+class CacheState(Protocol):
+    """A decoder's cache: it can be narrowed or reordered to some of its batch rows (beam
+    search follows its beams with it)."""
 
     def select(self, rows: torch.Tensor) -> Any: ...
 
@@ -26,7 +27,7 @@ class IncrementalDecoder(Protocol):
     max_length: int
     """Most positions (start token included) it can decode."""
 
-    def start(self, memory: torch.Tensor, memory_mask: torch.Tensor | None = None) -> Any:
+    def start(self, memory: torch.Tensor, memory_mask: torch.Tensor | None = None) -> CacheState:
         """The empty state for memories (B, M, D_m) with mask (B, M) bool."""
 
     def step(self, input_ids: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
