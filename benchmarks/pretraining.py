@@ -157,8 +157,8 @@ def report(
         f"{val.get('mlm_accuracy', 0):.1f} %. VQA test scenes among the pre-training scenes: "
         f"{overlap}.",
         "",
-        "Fine-tuning: `scene_vqa_pretrained` (image tower, question tower and fusion from the "
-        "pre-trained run, new answer head) vs `scene_vqa_10pct` (same model from scratch); "
+        "Fine-tuning: `scene_vqa_pretrained` (image tower from the pre-trained run; question "
+        "tower, fusion and answer head new) vs `scene_vqa_10pct` (same model from scratch); "
         "1,000 training questions (one per scene), 2,000 test questions on 500 unseen scenes; "
         "test accuracy of the `best` checkpoint by validation accuracy.",
         "",

@@ -22,6 +22,17 @@ PRETRAIN_TINY = [
     "training.epochs=1",
     "training.log_every=1",
 ]
+# Towers and fusion, with the question vocabulary extended from the captions'.
+FULL_TRANSFER = [
+    "init_from.map={'dual_encoder.encoders.image.': 'encoders.image.', "
+    "'dual_encoder.encoders.caption.': 'encoders.question.'}",
+    "init_from.ignore_unexpected=[dual_encoder.projections., dual_encoder.logit_scale, "
+    "itm_head., mlm_head.]",
+    "init_from.allow_missing=[heads.answer.]",
+    "init_from.skip=[]",
+    "+init_from.resize=[encoders.question.embeddings.word.weight]",
+    "+init_from.transforms={question: caption}",
+]
 VQA_TINY = [
     "data.train.num_images=16",
     "data.val.num_images=4",
@@ -44,6 +55,7 @@ def test_vqa_starts_from_the_pretrained_towers(pretrained_run: Path, tmp_path: P
         "scene_vqa_pretrained",
         [
             *VQA_TINY,
+            *FULL_TRANSFER,
             f"output_dir={tmp_path}",
             f"init_from.path={pretrained_run}",
             "training.epochs=0",
@@ -102,6 +114,32 @@ def test_retrieval_starts_from_the_pretrained_dual_encoder(
     result = train(load_config("scene_retrieval", overrides))
     report = json.loads((result.run_dir / "init_from.json").read_text())
     assert report["missing"] == [] and len(report["loaded"]) > 50
+
+
+def test_the_shipped_vqa_config_takes_the_image_tower(pretrained_run: Path, tmp_path: Path) -> None:
+    overrides = [
+        *VQA_TINY,
+        f"output_dir={tmp_path}",
+        f"init_from.path={pretrained_run}",
+        "training.epochs=0",
+        "training.max_steps=1",
+        "optimizer.lr=0.0",
+    ]
+    result = train(load_config("scene_vqa_pretrained", overrides))
+    report = json.loads((result.run_dir / "init_from.json").read_text())
+    assert all(key.startswith("encoders.image.") for key in report["loaded"])
+    assert {key.split(".")[0] + "." + key.split(".")[1] for key in report["missing"]} == {
+        "encoders.question",
+        "fusion.layers",
+        "fusion.final_norm",
+        "heads.answer",
+    }
+    source = load_file(str(pretrained_run / "checkpoints" / "last" / "model.safetensors"))
+    tuned = load_file(str(result.run_dir / "checkpoints" / "last" / "model.safetensors"))
+    torch.testing.assert_close(
+        tuned["encoders.image.encoder.layers.0.attention.key.weight"],
+        source["dual_encoder.encoders.image.encoder.layers.0.attention.key.weight"],
+    )
 
 
 def test_an_undeclared_mismatch_stops_the_run(pretrained_run: Path, tmp_path: Path) -> None:

@@ -151,3 +151,31 @@ def test_settings_are_checked() -> None:
         init_from_settings(OmegaConf.create({"init_from": {"path": "x", "mapping": {}}}))
     with pytest.raises(ConfigError, match=r"init_from\.resize"):
         init_from_settings(OmegaConf.create({"init_from": {"path": "x", "resize": "a"}}))
+
+
+def test_skipped_source_tensors_leave_their_places_fresh(tmp_path: Path) -> None:
+    _, path = _saved(tmp_path)
+    target = Target()
+    image_before = target.encoders["image"].weight.clone()
+    settings = InitFrom(
+        str(path),
+        map=MAP,
+        skip=["tower.image."],
+        ignore_unexpected=["itm_head."],
+        allow_missing=["head.", "encoders.image."],
+    )
+    report = load_initial_weights(target, settings)
+    torch.testing.assert_close(target.encoders["image"].weight, image_before)
+    assert sorted(report.skipped) == ["tower.image.bias", "tower.image.weight"]
+    assert report.loaded == ["encoders.question.weight"]
+    with pytest.raises(CheckpointError, match=r"get no value.*encoders\.image\.weight"):
+        load_initial_weights(
+            Target(),
+            InitFrom(
+                str(path),
+                map=MAP,
+                skip=["tower.image."],
+                ignore_unexpected=["itm_head."],
+                allow_missing=["head."],
+            ),
+        )

@@ -42,6 +42,8 @@ class InitFrom:
             ``{dual_encoder.encoders.caption.: encoders.question.}``.
         ignore_unexpected: prefixes of source keys (as named in the source) that the new model
             has no place for and that are left out on purpose (pre-training heads...).
+        skip: prefixes of source keys left out even though the model has a place for them
+            (a part to train afresh); their places must then be in ``allow_missing``.
         allow_missing: prefixes of the new model's keys that stay as initialised (new heads).
         resize: new-model keys whose first dimension may differ: the leading rows are copied
             (an embedding table whose vocabulary was extended, see ``transforms``).
@@ -54,6 +56,7 @@ class InitFrom:
     checkpoint: str = "last"
     map: dict[str, str] = field(default_factory=dict)
     ignore_unexpected: list[str] = field(default_factory=list)
+    skip: list[str] = field(default_factory=list)
     allow_missing: list[str] = field(default_factory=list)
     resize: list[str] = field(default_factory=list)
     transforms: dict[str, str] = field(default_factory=dict)
@@ -88,7 +91,7 @@ def init_from_settings(config: DictConfig) -> InitFrom | None:
             isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
         ):
             raise ConfigError(f"init_from.{name}: expected a mapping of strings, got {mapping!r}")
-    for name in ("ignore_unexpected", "allow_missing", "resize"):
+    for name in ("ignore_unexpected", "skip", "allow_missing", "resize"):
         listed = values.get(name, [])
         if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
             raise ConfigError(f"init_from.{name}: expected a list of strings, got {listed!r}")
@@ -136,6 +139,7 @@ class InitReport:
     resized: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     extended_vocabularies: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -144,6 +148,7 @@ class InitReport:
             f"{len(self.resized)} resized ({', '.join(self.resized) or 'none'})",
             f"{len(self.missing)} missing as declared",
             f"{len(self.unexpected)} unexpected as declared",
+            f"{len(self.skipped)} skipped as declared",
         ]
         for name, sizes in self.extended_vocabularies.items():
             parts.append(
@@ -184,6 +189,9 @@ def load_initial_weights(
     target = model.state_dict()
     mapped: dict[str, tuple[str, torch.Tensor]] = {}
     for key, tensor in source.items():
+        if _matches(key, settings.skip):
+            report.skipped.append(key)
+            continue
         new_key = mapped_key(key, settings.map)
         if new_key in target:
             mapped[new_key] = (key, tensor)
@@ -205,6 +213,7 @@ def load_initial_weights(
         )
     for name, prefixes, keys in (
         ("ignore_unexpected", settings.ignore_unexpected, report.unexpected),
+        ("skip", settings.skip, report.skipped),
         ("allow_missing", settings.allow_missing, report.missing),
         ("resize", settings.resize, list(mapped)),
     ):
