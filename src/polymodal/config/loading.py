@@ -89,7 +89,16 @@ def dotted_keys(node: Any, prefix: str = "") -> Iterator[str]:
 
 def _exists(config: DictConfig, key: str) -> bool:
     found = OmegaConf.select(config, key, default=_ABSENT, throw_on_resolution_failure=False)
-    return found is not _ABSENT
+    if found is not _ABSENT:
+        return True
+    # select() answers the default for a ``???`` value too: the very keys overrides must fill.
+    parent_key, _, leaf = key.rpartition(".")
+    parent = (
+        OmegaConf.select(config, parent_key, default=None, throw_on_resolution_failure=False)
+        if parent_key
+        else config
+    )
+    return isinstance(parent, DictConfig) and OmegaConf.is_missing(parent, leaf)
 
 
 def _parse_value(text: str) -> Any:

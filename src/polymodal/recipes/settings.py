@@ -122,7 +122,13 @@ def training_settings(config: DictConfig) -> TrainingSettings:
 
 
 def data_settings(config: DictConfig) -> DataSettings:
-    settings: DataSettings = _bind(DataSettings, "data", config.get("data"), ignore=DATA_SPLITS)
+    data = config.get("data")
+    if isinstance(data, DictConfig):
+        # The splits are dataset components, checked as such: resolving them here would stop
+        # at an interpolation of a value given on the command line (val.root: ${data.train.root}
+        # with train.root: ???).
+        data = {key: to_plain(data[key]) for key in data if key not in DATA_SPLITS}
+    settings: DataSettings = _bind(DataSettings, "data", data, ignore=DATA_SPLITS)
     return settings
 
 

@@ -211,6 +211,19 @@ CATALOG: tuple[DatasetEntry, ...] = (
         "SEMAINE: continuous valence/arousal/power/expectation/intensity traces",
     ),
     DatasetEntry(
+        "mvsa",
+        f"{_D}.mvsa.MVSA",
+        ("train", "val", "test"),
+        (
+            "labelResultAll.txt (ID<TAB>text,image; three such columns for MVSA-Multiple)",
+            "data/<ID>.jpg, data/<ID>.txt",
+        ),
+        "text",
+        "label",
+        "category",
+        "MVSA-Single / -Multiple: tweets with images, positive / neutral / negative, 8:1:1 split",
+    ),
+    DatasetEntry(
         "synthetic_clevr",
         "polymodal.data.synthetic.datasets.SyntheticCLEVR",
         ("train", "val"),
