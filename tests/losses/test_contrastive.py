@@ -77,7 +77,9 @@ def _worker(rank: int, world: int, port: int, queue: mp.SimpleQueue) -> None:  #
     mine_texts = texts[local].clone().requires_grad_(True)
     loss = contrastive_loss(mine_images, mine_texts, 5.0, ids=ids[local])
     loss.backward()
-    queue.put((rank, loss.item(), mine_images.grad.clone(), mine_texts.grad.clone()))
+    # Plain lists, not tensors: a tensor sent through a torch queue is shared by file
+    # descriptor, which fails when this process has exited before the parent reads it.
+    queue.put((rank, loss.item(), mine_images.grad.tolist(), mine_texts.grad.tolist()))
     dist.destroy_process_group()
 
 
@@ -109,8 +111,8 @@ def test_two_processes_give_the_full_batch_gradient() -> None:
     # global-batch gradients.
     for result in results:
         assert result[1] == pytest.approx(full.item(), rel=1e-5)
-    image_grads = torch.cat([r[2] for r in results])
-    text_grads = torch.cat([r[3] for r in results])
+    image_grads = torch.tensor([row for r in results for row in r[2]])
+    text_grads = torch.tensor([row for r in results for row in r[3]])
     assert images.grad is not None and texts.grad is not None
     torch.testing.assert_close(image_grads, images.grad, rtol=1e-4, atol=1e-6)
     torch.testing.assert_close(text_grads, texts.grad, rtol=1e-4, atol=1e-6)
