@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 
 from omegaconf import DictConfig
@@ -9,6 +10,16 @@ from omegaconf import DictConfig
 from polymodal.config import load_config
 
 DEFAULT_CONFIG = "easy_vqa"
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``[CONFIG] [key=value ...]`` positional that :func:`load_from_arguments` reads."""
+    parser.add_argument(
+        "arguments",
+        nargs="*",
+        metavar="[CONFIG] [key=value]",
+        help="config name or path, then overrides (key=value, +new.key=value, ~key)",
+    )
 
 
 def is_override(argument: str) -> bool:

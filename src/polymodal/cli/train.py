@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from polymodal.cli._config_args import DEFAULT_CONFIG, load_from_arguments
+from polymodal.cli._config_args import DEFAULT_CONFIG, add_config_arguments, load_from_arguments
 
 
 def register(subparsers: Any) -> None:
@@ -24,12 +24,7 @@ def register(subparsers: Any) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "arguments",
-        nargs="*",
-        metavar="[CONFIG] [key=value]",
-        help="config name or path, then overrides (key=value, +new.key=value, ~key)",
-    )
+    add_config_arguments(parser)
     parser.set_defaults(run=run)
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from polymodal.cli._config_args import load_from_arguments
+from polymodal.cli._config_args import add_config_arguments, load_from_arguments
 
 
 def register(subparsers: Any) -> None:
@@ -18,7 +18,7 @@ def register(subparsers: Any) -> None:
             "arguments to its signature; report every problem with its config path."
         ),
     )
-    parser.add_argument("arguments", nargs="*", metavar="[CONFIG] [key=value]")
+    add_config_arguments(parser)
     parser.set_defaults(run=run)
 
 

@@ -36,6 +36,13 @@ class Padded:
     def to(self, device: torch.device | str) -> Padded:
         return Padded(self.values.to(device), self.mask.to(device))
 
+    @staticmethod
+    def of(value: Padded | torch.Tensor) -> Padded:
+        """``value`` itself, or a (B, N, ...) tensor as a batch whose every position is real."""
+        if isinstance(value, Padded):
+            return value
+        return Padded(value, torch.ones(value.shape[:2], dtype=torch.bool, device=value.device))
+
     @property
     def lengths(self) -> torch.Tensor:
         """(B,) number of real positions per sequence."""

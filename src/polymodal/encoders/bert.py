@@ -151,11 +151,8 @@ class BertTextEncoder(nn.Module):
     def forward(
         self, text: Padded | torch.Tensor, token_type_ids: torch.Tensor | None = None
     ) -> EncoderOutput:
-        if isinstance(text, Padded):
-            ids, mask = text.values, text.mask
-        else:
-            ids = text
-            mask = torch.ones(ids.shape, dtype=torch.bool, device=ids.device)
+        padded = Padded.of(text)
+        ids, mask = padded.values, padded.mask
         if ids.dim() != 2:
             raise ValueError(f"expected token ids of shape (B, L), got {tuple(ids.shape)}")
         if ids.numel() and int(ids.max()) >= self.vocab_size:

@@ -100,11 +100,8 @@ class HFTextEncoder(nn.Module):
             raise CheckpointError(f"{path}: pooling='pooler' but the model has no pooler")
 
     def forward(self, text: Padded | torch.Tensor) -> EncoderOutput:
-        if isinstance(text, Padded):
-            ids, mask = text.values, text.mask
-        else:
-            ids = text
-            mask = torch.ones(ids.shape, dtype=torch.bool, device=ids.device)
+        padded = Padded.of(text)
+        ids, mask = padded.values, padded.mask
         if ids.dim() != 2:
             raise ValueError(f"expected token ids of shape (B, L), got {tuple(ids.shape)}")
         output = self.model(input_ids=ids, attention_mask=mask.long())

@@ -92,11 +92,8 @@ class FeatureSequenceEncoder(nn.Module):
         init_transformer_weights(self)
 
     def forward(self, features: Padded | torch.Tensor) -> EncoderOutput:
-        if isinstance(features, Padded):
-            values, mask = features.values, features.mask
-        else:
-            values = features
-            mask = torch.ones(values.shape[:2], dtype=torch.bool, device=values.device)
+        padded = Padded.of(features)
+        values, mask = padded.values, padded.mask
         if values.dim() != 3 or values.shape[-1] != self.input_dim:
             raise ValueError(
                 f"expected features of shape (B, T, {self.input_dim}), got {tuple(values.shape)}"
