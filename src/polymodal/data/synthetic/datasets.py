@@ -15,7 +15,7 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from polymodal.data.synthetic.captions import full_description, template_caption
+from polymodal.data.synthetic.captions import fact_caption, full_description, template_caption
 from polymodal.data.synthetic.questions import FAMILIES, generate_question
 from polymodal.data.synthetic.render import render_scene, render_tensor
 from polymodal.data.synthetic.scenes import generate_scene
@@ -136,9 +136,13 @@ class SyntheticCaptions(Dataset[dict[str, Any]]):
     Args:
         split: any name; different names give different scenes.
         num_images: scenes to generate.
-        captions_per_image: captions per image (``style="template"``).
-        style: ``template`` (varied captions about one or two objects) or ``retrieval``
-            (one caption per image naming every object left to right; unique in the split).
+        captions_per_image: captions per image (``style="template"`` or ``"facts"``).
+        style: ``template`` (varied captions about one or two objects), ``facts`` (each
+            caption, with probability one half, a template caption or a fact stated in the
+            questions' words: "the color of the large metal cube is red.", "there are two red
+            things."; see :func:`~polymodal.data.synthetic.captions.fact_caption`) or
+            ``retrieval`` (one caption per image naming every object left to right; unique in
+            the split).
         unit: one sample per ``caption`` or per ``image`` (as
             :class:`~polymodal.data.datasets.caption_set.CaptionDataset`).
         seed: the seed of everything.
@@ -161,8 +165,8 @@ class SyntheticCaptions(Dataset[dict[str, Any]]):
         min_objects: int = 3,
         max_objects: int = 6,
     ) -> None:
-        if style not in ("template", "retrieval"):
-            raise ValueError(f"style must be 'template' or 'retrieval', got {style!r}")
+        if style not in ("template", "facts", "retrieval"):
+            raise ValueError(f"style must be 'template', 'facts' or 'retrieval', got {style!r}")
         if unit not in ("caption", "image"):
             raise ValueError(f"unit must be 'caption' or 'image', got {unit!r}")
         self.image_size = image_size
@@ -187,7 +191,12 @@ class SyntheticCaptions(Dataset[dict[str, Any]]):
                 captions = [caption]
             else:
                 text_rng = scene_rng(seed, split, index, "captions")
-                captions = [template_caption(scene, text_rng) for _ in range(captions_per_image)]
+                captions = [
+                    fact_caption(scene, text_rng)
+                    if style == "facts" and text_rng.random() < 0.5
+                    else template_caption(scene, text_rng)
+                    for _ in range(captions_per_image)
+                ]
             attempt = 0
             self.scenes.append(scene)
             self.captions.append(captions)
