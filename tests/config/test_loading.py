@@ -70,6 +70,22 @@ def test_extends_merges_over_base(tmp_path):
     assert OmegaConf.to_container(config) == {"a": 1, "b": {"c": 20, "d": 3}}
 
 
+def test_extends_replaces_a_mapping_that_names_another_component(tmp_path):
+    base = (
+        "model:\n  fusion: {_component_: A, dim: 8, attention_dim: 4}\n"
+        "  head: {_component_: H, x: 1}\n"
+    )
+    write(tmp_path / "base.yaml", base)
+    child = write(
+        tmp_path / "child.yaml",
+        f"extends: {tmp_path / 'base.yaml'}\n"
+        "model:\n  fusion: {_component_: B, dim: 16}\n  head: {_component_: H, y: 2}\n",
+    )
+    config = OmegaConf.to_container(load_config(child))
+    assert config["model"]["fusion"] == {"_component_": "B", "dim": 16}  # A's keys gone
+    assert config["model"]["head"] == {"_component_": "H", "x": 1, "y": 2}  # same: merged
+
+
 def test_extends_cycle_is_an_error(tmp_path):
     write(tmp_path / "x.yaml", f"extends: {tmp_path / 'y.yaml'}\n")
     write(tmp_path / "y.yaml", f"extends: {tmp_path / 'x.yaml'}\n")

@@ -2,6 +2,7 @@ import torch
 
 from polymodal.data.batch import pad_sequences
 from polymodal.encoders import BagOfWordsEncoder, ConvImageEncoder, GRUTextEncoder
+from polymodal.encoders.image import coordinate_channels
 
 
 def test_conv_image_encoder_shapes():
@@ -10,6 +11,30 @@ def test_conv_image_encoder_shapes():
     assert out.tokens.shape == (2, 4 * 3, 6)
     assert out.pooled.shape == (2, 6) and out.mask.all()
     torch.testing.assert_close(out.pooled, out.tokens.amax(dim=1))
+
+
+def test_strided_conv_encoder_halves_rounding_up_like_the_relation_network_cnn():
+    encoder = ConvImageEncoder(channels=[24, 24, 24, 24], dim=24, downsample="stride")
+    assert encoder(torch.randn(2, 3, 75, 75)).tokens.shape == (2, 5 * 5, 24)  # 75→38→19→10→5
+    convolutions = [m for m in encoder.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert all(c.stride == (2, 2) for c in convolutions)
+    assert not any(isinstance(m, torch.nn.MaxPool2d) for m in encoder.modules())
+
+
+def test_coordinate_channels_let_a_convolution_see_position():
+    image = torch.zeros(1, 3, 5, 7)
+    with_grid = coordinate_channels(image)
+    assert with_grid.shape == (1, 5, 5, 7)
+    torch.testing.assert_close(with_grid[0, 3, 0], torch.linspace(-1, 1, 7))  # x along a row
+    torch.testing.assert_close(with_grid[0, 4, :, 0], torch.linspace(-1, 1, 5))  # y down
+    encoder = ConvImageEncoder(channels=[4], dim=4, coordinates=True)
+    assert encoder.blocks[0][0].in_channels == 5
+    # A blank image gives different tokens in different places only with coordinates.
+    tokens = encoder(torch.zeros(1, 3, 8, 8)).tokens[0]
+    assert not torch.allclose(tokens[0], tokens[-1])
+    plain = ConvImageEncoder(channels=[4], dim=4, norm="none")
+    torch.nn.init.zeros_(plain.blocks[0][0].bias)
+    assert torch.allclose(*plain(torch.zeros(1, 3, 8, 8)).tokens[0, [5, 10]])
 
 
 def _ids(*rows):

@@ -1,3 +1,4 @@
+import itertools
 import math
 import random
 
@@ -61,3 +62,23 @@ def test_grouped_sampler_keeps_groups_together():
     keys = [groups[i] for i in order]
     runs = [k for i, k in enumerate(keys) if i == 0 or keys[i - 1] != k]
     assert sorted(runs) == ["a", "b", "c"]  # each group is one contiguous run
+
+
+def test_group_size_cuts_groups_into_short_runs():
+    groups = [i // 6 for i in range(600)]  # 100 groups of six
+    sampler = ResumableSampler(600, seed=1, groups=groups, group_size=2)
+    order = list(sampler)
+    assert sorted(order) == list(range(600))
+    keys = [groups[i] for i in order]
+    run_lengths = [len(list(run)) for _, run in itertools.groupby(keys)]
+    # 300 runs of two, shuffled: only the rare neighbours from one group merge.
+    assert len(run_lengths) > 280 and set(run_lengths) <= {2, 4, 6}
+    whole = ResumableSampler(600, seed=1, groups=groups).order()
+    assert [len(list(run)) for _, run in itertools.groupby(groups[i] for i in whole)] == [6] * 100
+    sampler.epoch = 1
+    assert sampler.order() != order  # a new cut every epoch
+
+
+def test_group_size_needs_groups():
+    with pytest.raises(ValueError, match="group_size"):
+        ResumableSampler(4, seed=0, group_size=2)

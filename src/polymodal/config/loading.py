@@ -1,7 +1,9 @@
 """Finding, loading and overriding YAML configs.
 
 A config is found by path, or by name among the shipped configs in ``polymodal/configs``.
-``extends: NAME`` at the top of a config merges it over another config. Command-line
+``extends: NAME`` at the top of a config merges it over another config; a mapping that names
+another ``_component_`` than the base's at the same place replaces the base's mapping instead
+of merging into it (the old component's arguments mean nothing to the new one). Command-line
 overrides are ``key.path=value`` (value parsed as YAML: numbers, ``null``, ``[1, 2]``, ...);
 a key that does not exist is rejected unless written ``+key.path=value``; ``~key.path``
 deletes a key.
@@ -68,9 +70,23 @@ def load_config(
     base_name = config.pop("extends", None)
     if base_name is not None:
         base = load_config(str(base_name), (), (*_chain, path))
+        _drop_replaced_components(base, config)
         config = OmegaConf.merge(base, config)  # type: ignore[assignment]
     apply_overrides(config, overrides)
     return config
+
+
+def _drop_replaced_components(base: DictConfig, config: DictConfig) -> None:
+    """Deletes from ``base`` every mapping whose ``_component_`` ``config`` changes."""
+    for key in config:
+        child, parent = config._get_node(key), base._get_node(key)
+        if not isinstance(child, DictConfig) or not isinstance(parent, DictConfig):
+            continue
+        component = child.get("_component_")
+        if component is not None and component != parent.get("_component_"):
+            del base[key]
+        else:
+            _drop_replaced_components(parent, child)
 
 
 def dotted_keys(node: Any, prefix: str = "") -> Iterator[str]:

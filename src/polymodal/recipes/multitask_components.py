@@ -59,12 +59,14 @@ class TaskSpec:
         return {field: t for field, t in transforms.items() if field in self.fields}
 
     def data_settings(self, data: DataSettings) -> DataSettings:
-        """``data.group_by`` and ``data.share`` where this task's samples have their fields
-        (e.g. no image sharing for a text-only task)."""
+        """``data.group_by`` (with ``group_size``) and ``data.share`` where this task's samples
+        have their fields (e.g. no image sharing for a text-only task)."""
         share = {f: k for f, k in (data.share or {}).items() if {f, k} <= self.fields}
+        grouped = data.group_by in self.fields
         return dataclasses.replace(
             data,
-            group_by=data.group_by if data.group_by in self.fields else None,
+            group_by=data.group_by if grouped else None,
+            group_size=data.group_size if grouped else None,
             share=share or None,
         )
 

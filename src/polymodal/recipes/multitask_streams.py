@@ -38,7 +38,12 @@ class TaskStream:
         self.dataset = dataset
         self.settings = settings
         self.seed = seed
-        self.sampler = ResumableSampler(len(dataset), seed, groups=groups)
+        self.sampler = ResumableSampler(
+            len(dataset),
+            seed,
+            groups=groups,
+            group_size=settings.group_size if groups else None,
+        )
         self.batch_count = math.ceil(len(dataset) / settings.batch_size)
         self.passes = 0
         self.batch = 0

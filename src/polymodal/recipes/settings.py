@@ -88,6 +88,9 @@ class DataSettings:
         num_workers: DataLoader worker processes (0 loads in the main process).
         group_by: sample field whose equal values the training sampler keeps together
             (e.g. ``image_id``: all questions about an image in a row), or ``None``.
+        group_size: with ``group_by``, keep at most this many samples of a group together
+            (each group, shuffled, is cut into runs of this length every epoch), so a batch
+            mixes more groups; ``None`` keeps whole groups.
         share: field → key field: samples with equal keys share one row of the field in a
             batch, so it is encoded once (e.g. ``{image: image_id}``).
     """
@@ -96,7 +99,14 @@ class DataSettings:
     eval_batch_size: int = 256
     num_workers: int = 0
     group_by: str | None = None
+    group_size: int | None = None
     share: dict[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.group_size is not None and (self.group_by is None or self.group_size < 1):
+            raise ConfigError(
+                f"data.group_size={self.group_size}: needs data.group_by and a size of at least 1"
+            )
 
 
 def _bind(cls: type[Any], section: str, node: Any, ignore: tuple[str, ...] = ()) -> Any:

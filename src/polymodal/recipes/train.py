@@ -152,7 +152,12 @@ def train(config: DictConfig) -> TrainResult:
         optimizer, total_steps, round(settings.warmup_fraction * total_steps), settings.min_lr_ratio
     )
     groups = field_values(train_set, data.group_by) if data.group_by else None
-    sampler = ResumableSampler(len(train_set), seed, groups=groups)  # type: ignore[arg-type]
+    sampler = ResumableSampler(
+        len(train_set),  # type: ignore[arg-type]
+        seed,
+        groups=groups,
+        group_size=data.group_size if groups else None,
+    )
     augment = components.build_augmentations(config, "augment")
     batch_augment = components.build_augmentations(config, "batch_augment")
     # With feature_cache, cached fields hold features and `inputs.model` reads them.
