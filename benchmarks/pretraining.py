@@ -2,16 +2,18 @@
 the training questions, against the same model trained from scratch on the same 10 %.
 
 Pre-trains ``scene_pretrain`` once, then for each seed fine-tunes ``scene_vqa_pretrained``
-(towers and fusion from the pre-trained run, a new answer head) and trains
+(the image tower from the pre-trained run; ``--config scene_vqa_pretrained_full``: towers and
+fusion, a new answer head) and trains
 ``scene_vqa_10pct`` from scratch — the same architecture, data, schedule and seed. Reports
 test accuracy (the ``best`` checkpoint by validation accuracy) both ways, per seed, their mean
 and the difference, per question type, and the time each step took. Also checks that no
 pre-training scene is a VQA test scene.
 
     .venv/bin/python benchmarks/pretraining.py [--seeds 0 1 2] [--pretrain key=value ...]
-        [--finetune key=value ...] [--output DIR]
+        [--finetune key=value ...] [--output DIR] [--pretrained RUN_DIR]
+        [--config scene_vqa_pretrained_full] [--results NAME]
 
-Writes ``benchmarks/results/pretraining.md`` and ``.json``.
+Writes ``benchmarks/results/pretraining.md`` and ``.json`` (``NAME.md`` / ``.json``).
 """
 
 from __future__ import annotations
@@ -92,6 +94,15 @@ def main(arguments: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--pretrained-seconds", type=float, default=None, help="its measured training time"
     )
+    parser.add_argument(
+        "--config",
+        default="scene_vqa_pretrained",
+        help="the fine-tuning config (scene_vqa_pretrained: image tower; "
+        "scene_vqa_pretrained_full: towers and fusion)",
+    )
+    parser.add_argument(
+        "--results", default="pretraining", help="results file name (without .md / .json)"
+    )
     args = parser.parse_args(arguments)
     torch.set_num_threads(1)  # shared machine: one thread per process avoids thrashing
 
@@ -114,19 +125,37 @@ def main(arguments: Sequence[str] | None = None) -> None:
             seeds[seed] = {
                 "scratch": run("scene_vqa_10pct", [*common, f"name=scratch_{seed}"]),
                 "pretrained": run(
-                    "scene_vqa_pretrained",
+                    args.config,
                     [*common, f"name=pretrained_{seed}", f"init_from.path={pretrained['run_dir']}"],
                 ),
             }
 
     command = "python benchmarks/pretraining.py " + " ".join(sys.argv[1:])
-    table = report(pretrained, seeds, command.strip(), overlap)
+    init_from = load_config(args.config, args.finetune).init_from
+    # What the pre-trained run gives the VQA model: the mapped towers and, unless skipped, the
+    # fusion (it keeps its name).
+    transferred = sorted(str(target) for target in init_from.map.values())
+    if "fusion." not in (init_from.get("skip") or []):
+        transferred.append("fusion.")
+    setup = {
+        "caption_style": str(load_config("scene_pretrain", args.pretrain).data.train.style),
+        "transferred": transferred,
+        "finetune": [*args.finetune],
+        "config": args.config,
+    }
+    table = report(pretrained, seeds, command.strip(), overlap, setup)
     print(table)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "pretraining.md").write_text(table)
-    (RESULTS / "pretraining.json").write_text(
+    (RESULTS / f"{args.results}.md").write_text(table)
+    (RESULTS / f"{args.results}.json").write_text(
         json.dumps(
-            {"command": command, "hardware": describe(), "pretrain": pretrained, "seeds": seeds},
+            {
+                "command": command,
+                "hardware": describe(),
+                "setup": setup,
+                "pretrain": pretrained,
+                "seeds": seeds,
+            },
             indent=1,
         )
     )
@@ -138,7 +167,11 @@ def _mean_std(values: list[float]) -> str:
 
 
 def report(
-    pretrained: dict[str, Any], seeds: dict[int, dict[str, Any]], command: str, overlap: int
+    pretrained: dict[str, Any],
+    seeds: dict[int, dict[str, Any]],
+    command: str,
+    overlap: int,
+    setup: dict[str, Any],
 ) -> str:
     val = pretrained["metrics"].get("val", {})
     seconds = pretrained["train_seconds"]
@@ -150,17 +183,23 @@ def report(
         f"Hardware: {describe()} (one PyTorch thread per process; the machine was shared with "
         "other jobs, so times are indicative)",
         "",
-        "Pre-training (`scene_pretrain`: ITC + ITM + MLM, weights 1:1:1, on the template "
-        f"captions of the 1,000 VQA training scenes) {took}; "
+        "Pre-training (`scene_pretrain`: ITC + ITM + MLM, weights 1:1:1, on the "
+        f"`{setup['caption_style']}` captions of the 1,000 VQA training scenes) {took}; "
         f"on 200 held-out scenes it ends at text→image R@1 {val.get('t2i_recall@1', 0):.1f}, "
         f"ITM accuracy {val.get('itm_accuracy', 0):.1f} %, MLM accuracy "
         f"{val.get('mlm_accuracy', 0):.1f} %. VQA test scenes among the pre-training scenes: "
         f"{overlap}.",
         "",
-        "Fine-tuning: `scene_vqa_pretrained` (image tower from the pre-trained run; question "
-        "tower, fusion and answer head new) vs `scene_vqa_10pct` (same model from scratch); "
+        f"Fine-tuning: `{setup['config']}` (from the pre-trained run: "
+        f"{', '.join(f'`{part}`' for part in setup['transferred'])}; the answer head new) vs "
+        "`scene_vqa_10pct` (same model from scratch, same schedule); "
         "1,000 training questions (one per scene), 2,000 test questions on 500 unseen scenes; "
-        "test accuracy of the `best` checkpoint by validation accuracy.",
+        "test accuracy of the `best` checkpoint by validation accuracy"
+        + (
+            f"; overrides of both arms: `{' '.join(setup['finetune'])}`."
+            if setup["finetune"]
+            else "."
+        ),
         "",
         "| seed | from scratch | pre-trained | Δ | train time scratch / pre-trained (s) |",
         "|---|---|---|---|---|",

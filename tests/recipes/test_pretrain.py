@@ -22,17 +22,6 @@ PRETRAIN_TINY = [
     "training.epochs=1",
     "training.log_every=1",
 ]
-# Towers and fusion, with the question vocabulary extended from the captions'.
-FULL_TRANSFER = [
-    "init_from.map={'dual_encoder.encoders.image.': 'encoders.image.', "
-    "'dual_encoder.encoders.caption.': 'encoders.question.'}",
-    "init_from.ignore_unexpected=[dual_encoder.projections., dual_encoder.logit_scale, "
-    "itm_head., mlm_head.]",
-    "init_from.allow_missing=[heads.answer.]",
-    "init_from.skip=[]",
-    "+init_from.resize=[encoders.question.embeddings.word.weight]",
-    "+init_from.transforms={question: caption}",
-]
 VQA_TINY = [
     "data.train.num_images=16",
     "data.val.num_images=4",
@@ -51,11 +40,12 @@ def pretrained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_vqa_starts_from_the_pretrained_towers(pretrained_run: Path, tmp_path: Path) -> None:
+    # scene_vqa_pretrained_full: towers and fusion, the question vocabulary extended from the
+    # captions'.
     config = load_config(
-        "scene_vqa_pretrained",
+        "scene_vqa_pretrained_full",
         [
             *VQA_TINY,
-            *FULL_TRANSFER,
             f"output_dir={tmp_path}",
             f"init_from.path={pretrained_run}",
             "training.epochs=0",
@@ -177,6 +167,12 @@ def test_pretraining_scenes_are_the_vqa_training_scenes_never_its_test_scenes() 
     pretrain_keys = [_scene_key(s) for s in pretraining.scenes]
     assert pretrain_keys == [_scene_key(s) for s in training.scenes]
     assert not set(pretrain_keys) & {_scene_key(s) for s in test.scenes}
+
+
+def test_pretraining_captions_use_the_questions_words() -> None:
+    captions = instantiate(load_config("scene_pretrain", ["data.train.num_images=50"]).data.train)
+    words = {w for texts in captions.captions for text in texts for w in text[:-1].split()}
+    assert {"color", "size", "shape", "material", "same", "number"} <= words
 
 
 CAPTIONS_FROM_PRETRAINED = [

@@ -60,6 +60,11 @@ def check_fact(scene: dict[str, Any], caption: str) -> str:
         assert attribute not in _filters(target)  # the description does not give it away
         assert objects[_the(scene, target)][attribute] == value
         return "query"
+    if m := re.fullmatch(r"(\w+) is the (size|color|material|shape) of the (.+)\.", caption):
+        value, attribute, target = m.groups()
+        assert attribute not in _filters(target)
+        assert objects[_the(scene, target)][attribute] == value
+        return "query"
     if m := re.fullmatch(r"the (.+) (has|does not have) the same (\w+) as the (.+)\.", caption):
         first, verb, attribute, second = m.groups()
         same = objects[_the(scene, first)][attribute] == objects[_the(scene, second)][attribute]

@@ -100,8 +100,13 @@ def _fact_query(scene: dict[str, Any], rng: random.Random) -> str | None:
     if filters is None:
         return None
     value = scene["objects"][target][attribute]
-    if rng.random() < 0.5:
+    form = rng.randrange(3)
+    if form == 0:
         return f"the {attribute} of the {noun_phrase(filters)} is {_value(attribute, value)}."
+    if form == 1:
+        # The word order of "what is the color of the large metal cube?", the answer in place
+        # of "what".
+        return f"{value} is the {attribute} of the {noun_phrase(filters)}."
     verb = "is made of" if attribute == "material" else "is"
     return f"the {noun_phrase(filters)} {verb} {_value(attribute, value)}."
 
