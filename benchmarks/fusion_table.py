@@ -40,10 +40,9 @@ BUDGETS: dict[str, tuple[str, list[str]]] = {
     "sort_of_clevr": (
         "sort_of_clevr_attention_rn",
         [
-            "training.max_steps=200",
-            "training.eval_every=200",
+            "training.max_steps=1000",
+            "training.eval_every=1000",
             "data.val.num_images=25",
-            "model.encoders.image.channels=[32,64,64,128]",  # a 4×4 map: 16 objects
         ],
     ),
     "synthetic_sentiment": ("synthetic_sentiment", ["training.epochs=8"]),
@@ -51,7 +50,8 @@ BUDGETS: dict[str, tuple[str, list[str]]] = {
 BUDGET_TEXT = {
     "easy_vqa": "300 steps × 64 questions (half an epoch); val 1,000 questions, full test",
     "sort_of_clevr": (
-        "200 steps × 64 questions (12,800 of 196,000), questions grouped by image; full test"
+        "1,000 steps × 64 questions, two per image (64,000 of 196,000; the RN paper's CNN, a"
+        " 5×5 map: 25 objects); full test"
     ),
     "synthetic_sentiment": (
         "8 epochs × 1,284 clips, batch 32; best val MAE checkpoint. Synthetic data shaped like"
@@ -89,7 +89,7 @@ def fusion_specs(dataset: str) -> dict[str, Spec]:
         }
     return {
         **common,
-        "cnn_mlp": lambda d: (node("ConcatFusion", d, dim=256, flatten={"image": 16}), 256),
+        "cnn_mlp": lambda d: (node("ConcatFusion", d, dim=256, flatten={"image": 25}), 256),
         "product": lambda d: (node("ProductFusion", d, dim=256), 256),
         "gmu": lambda d: (node("GatedMultimodalUnit", d, dim=256), 256),
         "mlb": lambda d: (node("MLBFusion", d, dim=256, rank=1024), 256),
