@@ -3,8 +3,9 @@ the training questions, against the same model trained from scratch on the same 
 
 Pre-trains ``scene_pretrain`` once, then for each seed fine-tunes ``scene_vqa_pretrained``
 (the image tower from the pre-trained run; ``--config scene_vqa_pretrained_full``: towers and
-fusion, a new answer head) and trains
-``scene_vqa_10pct`` from scratch — the same architecture, data, schedule and seed. Reports
+fusion, a new answer head; ``--config scene_vqa_pretrained_cloze``: towers, fusion and the MLM
+head answering) and trains the same config without its ``init_from`` from scratch — the same
+architecture, data, schedule and seed. Reports
 test accuracy (the ``best`` checkpoint by validation accuracy) both ways, per seed, their mean
 and the difference, per question type, and the time each step took. Also checks that no
 pre-training scene is a VQA test scene.
@@ -24,11 +25,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
+from omegaconf import DictConfig
 
 from hardware import describe
 from polymodal.config import instantiate, load_config
@@ -54,10 +56,16 @@ def test_scene_overlap(pretrain_config: Any, vqa_config: Any) -> int:
     return sum(_scene_key(scene) in seen for scene in test.scenes)
 
 
-def run(config_name: str, overrides: list[str]) -> dict[str, Any]:
+def from_scratch(config_name: str, overrides: list[str]) -> DictConfig:
+    """The fine-tuning config without its ``init_from``: the same model, randomly initialised."""
+    config = load_config(config_name, overrides)
+    del config["init_from"]
+    return config
+
+
+def run(config: DictConfig, recipe: Callable[[DictConfig], TrainResult] = train) -> dict[str, Any]:
     started = time.perf_counter()
-    recipe = pretrain if config_name == "scene_pretrain" else train
-    result: TrainResult = recipe(load_config(config_name, overrides))
+    result = recipe(config)
     return {
         "run_dir": str(result.run_dir),
         "metrics": result.metrics,
@@ -111,22 +119,28 @@ def main(arguments: Sequence[str] | None = None) -> None:
         pretrain_overrides = [*args.pretrain, f"output_dir={output}", "name=pretrain"]
         overlap = test_scene_overlap(
             load_config("scene_pretrain", pretrain_overrides),
-            load_config("scene_vqa_10pct", args.finetune),
+            load_config(args.config, args.finetune),
         )
         if overlap:
             raise SystemExit(f"{overlap} VQA test scenes are among the pre-training scenes")
         if args.pretrained:
             pretrained = reuse(Path(args.pretrained), args.pretrained_seconds)
         else:
-            pretrained = run("scene_pretrain", pretrain_overrides)
+            pretrained = run(load_config("scene_pretrain", pretrain_overrides), pretrain)
         seeds: dict[int, dict[str, Any]] = {}
         for seed in args.seeds:
             common = [*args.finetune, f"seed={seed}", f"output_dir={output}"]
             seeds[seed] = {
-                "scratch": run("scene_vqa_10pct", [*common, f"name=scratch_{seed}"]),
+                "scratch": run(from_scratch(args.config, [*common, f"name=scratch_{seed}"])),
                 "pretrained": run(
-                    args.config,
-                    [*common, f"name=pretrained_{seed}", f"init_from.path={pretrained['run_dir']}"],
+                    load_config(
+                        args.config,
+                        [
+                            *common,
+                            f"name=pretrained_{seed}",
+                            f"init_from.path={pretrained['run_dir']}",
+                        ],
+                    )
                 ),
             }
 
@@ -191,8 +205,8 @@ def report(
         f"{overlap}.",
         "",
         f"Fine-tuning: `{setup['config']}` (from the pre-trained run: "
-        f"{', '.join(f'`{part}`' for part in setup['transferred'])}; the answer head new) vs "
-        "`scene_vqa_10pct` (same model from scratch, same schedule); "
+        f"{', '.join(f'`{part}`' for part in setup['transferred'])}; everything else new) vs "
+        "the same config without `init_from` (same model from scratch, same schedule); "
         "1,000 training questions (one per scene), 2,000 test questions on 500 unseen scenes; "
         "test accuracy of the `best` checkpoint by validation accuracy"
         + (

@@ -34,3 +34,16 @@ def test_encode_before_fit_and_bad_file(tmp_path):
     (tmp_path / "bad.json").write_text("{}")
     with pytest.raises(DataError, match=r"bad.json"):
         WordTokenizer().load(tmp_path / "bad.json")
+
+
+def test_append_mask_ends_every_text_with_the_mask_token(tmp_path):
+    tokenizer = WordTokenizer(max_length=4, append_mask=True).fit(["what color is it"])
+    mask = tokenizer.vocab["[UNK]"]
+    color, is_, what = (tokenizer.vocab[w] for w in ("color", "is", "what"))
+    assert tokenizer.encode("what color is it") == [what, color, is_, mask]  # 3 words + mask
+    assert tokenizer.encode("color") == [color, mask]
+    assert tokenizer.encode("") == [mask]
+    tokenizer.save(tmp_path / "t.json")
+    assert WordTokenizer().load(tmp_path / "t.json").encode("color") == [color, mask]
+    with pytest.raises(ValueError, match="max_length must be ≥ 2"):
+        WordTokenizer(max_length=1, append_mask=True)

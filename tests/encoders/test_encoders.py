@@ -1,7 +1,13 @@
+import pytest
 import torch
 
 from polymodal.data.batch import pad_sequences
-from polymodal.encoders import BagOfWordsEncoder, ConvImageEncoder, GRUTextEncoder
+from polymodal.encoders import (
+    BagOfWordsEncoder,
+    ConvImageEncoder,
+    GRUTextEncoder,
+    VectorEncoder,
+)
 from polymodal.encoders.image import coordinate_channels
 
 
@@ -58,3 +64,15 @@ def test_bag_of_words_ignores_padding_and_order():
     a = encoder(_ids([3, 4]))
     b = encoder(_ids([4, 3], [1, 2, 3, 4, 5]))
     torch.testing.assert_close(a.pooled[0], b.pooled[0])
+
+
+def test_vector_encoder_is_one_token_and_checks_the_width():
+    encoder = VectorEncoder(11, dim=16, hidden_dims=[32])
+    assert sum(p.numel() for p in encoder.parameters()) == 11 * 32 + 32 + 32 * 16 + 16
+    output = encoder(torch.eye(11)[:4])
+    assert output.tokens.shape == (4, 1, 16) and output.mask.all()
+    torch.testing.assert_close(output.tokens[:, 0], output.pooled)
+    # Different one-hot codes give different encodings.
+    assert torch.cdist(output.pooled, output.pooled).triu(1)[0, 1:].min() > 0
+    with pytest.raises(ValueError, match=r"\(B, 11\)"):
+        encoder(torch.zeros(4, 10))

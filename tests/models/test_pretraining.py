@@ -9,7 +9,7 @@ from tests.vl_models import pair_batch, tiny_dual_encoder, tiny_pretraining_mode
 from polymodal.errors import ConfigError
 from polymodal.heads.text_decoder import TextDecoder
 from polymodal.losses import IGNORE_INDEX
-from polymodal.models.pretraining import PretrainingModel
+from polymodal.models.pretraining import PretrainingModel, other_image_rows
 from polymodal.tasks.pretraining import PretrainingTask
 
 
@@ -64,6 +64,28 @@ def test_metrics_from_decoded_predictions() -> None:
     values = metric.compute()
     assert {"t2i_recall@1", "i2t_recall@1", "itm_accuracy", "mlm_accuracy"} <= set(values)
     assert 0 <= values["itm_accuracy"] <= 100
+    assert 0 <= values["mlm_accuracy_other_image"] <= 100
+
+
+def test_mlm_with_another_image_only_in_evaluation() -> None:
+    model = tiny_pretraining_model()
+    assert model(pair_batch(4)).mlm_logits_other_image is None
+    model.eval()
+    torch.manual_seed(3)
+    output = model(pair_batch(4))
+    torch.manual_seed(3)  # the same masks
+    again = model(pair_batch(4))
+    torch.testing.assert_close(output.mlm_logits, again.mlm_logits)
+    other = output.mlm_logits_other_image
+    assert other is not None and other.shape == output.mlm_logits.shape
+    assert not torch.allclose(other, output.mlm_logits)  # the image changes the guesses
+
+
+def test_the_other_image_is_the_next_row_with_a_different_image() -> None:
+    ids = torch.tensor([0, 0, 1, 1, 1, 2])
+    assert other_image_rows(ids, 6, torch.device("cpu")).tolist() == [2, 2, 5, 5, 5, 0]
+    assert other_image_rows(None, 3, torch.device("cpu")).tolist() == [1, 2, 0]
+    assert other_image_rows(torch.tensor([7, 7]), 2, torch.device("cpu")).tolist() == [0, 1]
 
 
 def test_bad_configuration() -> None:

@@ -84,6 +84,43 @@ def test_vqa_starts_from_the_pretrained_towers(pretrained_run: Path, tmp_path: P
     assert "what" in vocabulary["vocab"]
 
 
+def test_vqa_answers_with_the_pretrained_mlm_head(pretrained_run: Path, tmp_path: Path) -> None:
+    # scene_vqa_pretrained_cloze: the question ends in the mask token and the pre-trained MLM
+    # head, restricted to the answers' words, answers.
+    config = load_config(
+        "scene_vqa_pretrained_cloze",
+        [
+            *VQA_TINY,
+            f"output_dir={tmp_path}",
+            f"init_from.path={pretrained_run}",
+            "training.epochs=0",
+            "training.max_steps=1",
+            "optimizer.lr=0.0",
+        ],
+    )
+    result = train(config)
+    report = json.loads((result.run_dir / "init_from.json").read_text())
+    assert report["missing"] == ["heads.answer.extra.weight", "heads.answer.extra.bias"]
+    assert "mlm_head.decoder.weight" not in report["unexpected"]
+    vocabulary = json.loads((result.run_dir / "state" / "transform_question.json").read_text())
+    assert vocabulary["append_mask"] is True
+    answers = json.loads((result.run_dir / "state" / "task.json").read_text())["answers"]
+    saved = load_config(result.run_dir / "config.yaml")
+    ids = dict(zip(answers["labels"], saved.meta.question_answer_ids, strict=True))
+    words = vocabulary["vocab"]
+    # Counts are said in words; "no" the answer is not "no" the count; "yes" is no caption word.
+    assert ids["1"] == words["one"] and ids["0"] == words["no"]
+    assert ids["no"] == -1 and ids["yes"] == -1
+    assert all(ids[a] == words[a] for a in answers["labels"] if a in ("metal", "cube", "small"))
+    source = load_file(str(pretrained_run / "checkpoints" / "last" / "model.safetensors"))
+    tuned = load_file(str(result.run_dir / "checkpoints" / "last" / "model.safetensors"))
+    rows = source["mlm_head.decoder.weight"]
+    torch.testing.assert_close(tuned["heads.answer.mlm.decoder.weight"][: len(rows)], rows)
+    torch.testing.assert_close(
+        tuned["heads.answer.mlm.transform.2.weight"], source["mlm_head.transform.2.weight"]
+    )
+
+
 def test_retrieval_starts_from_the_pretrained_dual_encoder(
     pretrained_run: Path, tmp_path: Path
 ) -> None:

@@ -22,18 +22,31 @@ class WordTokenizer:
         max_length: longest sequence returned (longer texts are truncated at the end).
         min_freq: a word enters the vocabulary when it occurs at least this often in training.
         keep_punctuation: keep punctuation marks as tokens (``?`` etc.) instead of dropping them.
+        append_mask: end every text with ``[UNK]`` (id 1), the token masked-language-model
+            pre-training puts in place of a masked word (``PretrainingModel``'s ``mask_id``),
+            so a question is answered as the masked word that follows it
+            (:class:`~polymodal.heads.ClozeAnswerHead`). The text is cut to ``max_length − 1``
+            words first.
 
     A tokenizer must be fitted (:meth:`fit`) or loaded (:meth:`load`) before :meth:`encode`.
     """
 
     def __init__(
-        self, max_length: int = 32, min_freq: int = 1, keep_punctuation: bool = False
+        self,
+        max_length: int = 32,
+        min_freq: int = 1,
+        keep_punctuation: bool = False,
+        append_mask: bool = False,
     ) -> None:
-        if max_length < 1:
-            raise ValueError(f"max_length must be ≥ 1, got {max_length}")
+        if max_length < 1 + append_mask:
+            raise ValueError(
+                f"max_length must be ≥ {1 + append_mask} (append_mask={append_mask}), "
+                f"got {max_length}"
+            )
         self.max_length = max_length
         self.min_freq = min_freq
         self.keep_punctuation = keep_punctuation
+        self.append_mask = append_mask
         self.vocab: dict[str, int] = {}
 
     def split(self, text: str) -> list[str]:
@@ -61,7 +74,10 @@ class WordTokenizer:
         if not self.vocab:
             raise RuntimeError("WordTokenizer.encode() before fit() or load()")
         unknown = self.vocab[UNK]
-        ids = [self.vocab.get(word, unknown) for word in self.split(text)][: self.max_length]
+        words = self.split(text)[: self.max_length - self.append_mask]
+        ids = [self.vocab.get(word, unknown) for word in words]
+        if self.append_mask:
+            return [*ids, unknown]
         return ids or [unknown]
 
     def __call__(self, text: str) -> list[int]:
@@ -73,6 +89,7 @@ class WordTokenizer:
             "max_length": self.max_length,
             "min_freq": self.min_freq,
             "keep_punctuation": self.keep_punctuation,
+            "append_mask": self.append_mask,
             "vocab": self.vocab,
         }
 
@@ -80,6 +97,7 @@ class WordTokenizer:
         self.max_length = int(state["max_length"])
         self.min_freq = int(state["min_freq"])
         self.keep_punctuation = bool(state["keep_punctuation"])
+        self.append_mask = bool(state.get("append_mask", False))  # absent before it existed
         self.vocab = {str(k): int(v) for k, v in state["vocab"].items()}
 
     def save(self, path: str | Path) -> None:

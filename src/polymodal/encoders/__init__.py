@@ -9,6 +9,7 @@ __all__ = ["BagOfWordsEncoder", "ConvImageEncoder", "EncoderOutput", "GRUTextEnc
 # Transformer encoders (issue 3), appended so concurrent additions above do not conflict.
 from polymodal.encoders.bert import BertTextEncoder
 from polymodal.encoders.sequence import FeatureSequenceEncoder
+from polymodal.encoders.vector import VectorEncoder
 from polymodal.encoders.vit import ViTEncoder
 
-__all__ += ["BertTextEncoder", "FeatureSequenceEncoder", "ViTEncoder"]
+__all__ += ["BertTextEncoder", "FeatureSequenceEncoder", "VectorEncoder", "ViTEncoder"]

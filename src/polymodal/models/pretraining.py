@@ -15,6 +15,7 @@ from torch import nn
 
 from polymodal.data.batch import Padded
 from polymodal.encoders.output import EncoderOutput
+from polymodal.heads.masked_lm import MLMHead
 from polymodal.losses.captioning import teacher_forcing
 from polymodal.losses.itm import itm_targets, sample_hard_negatives
 from polymodal.losses.mlm import mask_tokens
@@ -47,6 +48,9 @@ class PretrainingOutput:
         lm_targets: (B, L + 1) the caption followed by the end token.
         lm_mask: (B, L + 1) bool, True where the target is real.
         encoded: modality → the unmasked encoder outputs.
+        mlm_logits_other_image: in evaluation only, (B, L, V) for the same masked captions
+            fused with another image of the batch: what MLM guesses without seeing the right
+            image, so that the gap to ``mlm_logits`` measures how much it reads the image.
     """
 
     image_embeddings: torch.Tensor
@@ -60,29 +64,26 @@ class PretrainingOutput:
     lm_logits: torch.Tensor | None = None
     lm_targets: torch.Tensor | None = None
     lm_mask: torch.Tensor | None = None
+    mlm_logits_other_image: torch.Tensor | None = None
+
+
+def other_image_rows(ids: torch.Tensor | None, size: int, device: torch.device) -> torch.Tensor:
+    """(B,) for each row the nearest following row (cyclically) showing a different image
+    (by ``ids``; without ids every row is its own image); a row keeps itself when the whole
+    batch shows one image."""
+    ids = torch.arange(size, device=device) if ids is None else ids
+    rows = torch.arange(size, device=device)
+    other = rows.clone()
+    for shift in range(size - 1, 0, -1):  # the smallest shift that changes image wins
+        candidate = (rows + shift) % size
+        other = torch.where(ids[candidate] != ids, candidate, other)
+    return other
 
 
 def _rows(encoded: EncoderOutput, index: torch.Tensor) -> EncoderOutput:
     return EncoderOutput(
         tokens=encoded.tokens[index], mask=encoded.mask[index], pooled=encoded.pooled[index]
     )
-
-
-class MLMHead(nn.Module):
-    """BERT's prediction head: dense → GELU → LayerNorm → vocabulary logits.
-
-    Shapes:
-        tokens: (B, L, D) → (B, L, V).
-    """
-
-    def __init__(self, dim: int, vocab_size: int) -> None:
-        super().__init__()
-        self.transform = nn.Sequential(nn.Linear(dim, dim), nn.GELU(), nn.LayerNorm(dim))
-        self.decoder = nn.Linear(dim, vocab_size)
-
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        logits: torch.Tensor = self.decoder(self.transform(tokens))
-        return logits
 
 
 class PretrainingModel(nn.Module):
@@ -205,7 +206,8 @@ class PretrainingModel(nn.Module):
 
     def _mlm(
         self, batch: Mapping[str, Any], image: EncoderOutput
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """MLM logits and labels, and in evaluation the logits with another image."""
         assert self.mlm_head is not None
         field = self.dual_encoder.text_field
         text = batch[field]
@@ -226,7 +228,12 @@ class PretrainingModel(nn.Module):
                 "MLM needs a fusion that returns one token per text token (e.g. "
                 f"CrossAttentionFusion with query={field!r})"
             )
-        return self.mlm_head(fused.tokens), labels
+        other_image_logits = None
+        if not self.training:
+            ids = self._image_ids(batch, masked.shape[0], masked.device)
+            others = _rows(image, other_image_rows(ids, masked.shape[0], masked.device))
+            other_image_logits = self.mlm_head(self._fuse(encoded, others).tokens)
+        return self.mlm_head(fused.tokens), labels, other_image_logits
 
     def _lm(
         self, batch: Mapping[str, Any], image: EncoderOutput
@@ -251,12 +258,12 @@ class PretrainingModel(nn.Module):
         aligned = self.dual_encoder(batch)
         image = aligned.encoded[self.dual_encoder.image_field]
         text = aligned.encoded[self.dual_encoder.text_field]
-        itm_logits = itm_labels = mlm_logits = mlm_labels = None
+        itm_logits = itm_labels = mlm_logits = mlm_labels = mlm_logits_other_image = None
         if "itm" in self.objectives:
             similarity = aligned.image_embeddings @ aligned.text_embeddings.T
             itm_logits, itm_labels = self._itm(batch, text, image, similarity.detach())
         if "mlm" in self.objectives:
-            mlm_logits, mlm_labels = self._mlm(batch, image)
+            mlm_logits, mlm_labels, mlm_logits_other_image = self._mlm(batch, image)
         lm_logits = lm_targets = lm_mask = None
         if "lm" in self.objectives:
             lm_logits, lm_targets, lm_mask = self._lm(batch, image)
@@ -272,4 +279,5 @@ class PretrainingModel(nn.Module):
             lm_logits=lm_logits,
             lm_targets=lm_targets,
             lm_mask=lm_mask,
+            mlm_logits_other_image=mlm_logits_other_image,
         )

@@ -73,15 +73,26 @@ def build_task(
     return task
 
 
-def fill_meta(config: DictConfig, transforms: Transforms, task: Task) -> dict[str, int]:
-    """Sets ``meta`` — sizes learned from data that the model config interpolates — to
-    ``<field>_vocab_size`` for each tokenizer, plus the task's sizes (``num_answers``…)."""
-    meta = {
+def fill_meta(config: DictConfig, transforms: Transforms, task: Task) -> dict[str, Any]:
+    """Sets ``meta`` — what the model config interpolates that is learned from data — to
+    ``<field>_vocab_size`` for each tokenizer, the task's sizes (``num_answers``…) and, for a
+    task that says its answers in words (``VQATask(answer_words=...)``),
+    ``<field>_answer_ids`` for each tokenizer with a word vocabulary: each answer's word id,
+    or −1."""
+    meta: dict[str, Any] = {
         f"{field}_vocab_size": int(transform.vocab_size)
         for field, transform in transforms.items()
         if hasattr(transform, "vocab_size")
     }
     meta.update(task.meta())
+    words = getattr(task, "words_of_answers", lambda: None)()
+    if words is not None:
+        for field, transform in transforms.items():
+            vocabulary = getattr(transform, "vocab", None)
+            if isinstance(vocabulary, dict):
+                meta[f"{field}_answer_ids"] = [
+                    -1 if word is None else vocabulary.get(word.lower(), -1) for word in words
+                ]
     OmegaConf.set_struct(config, False)
     config.meta = meta
     return meta

@@ -24,7 +24,9 @@ _DECIMALS = 5
 
 class PretrainingMetrics:
     """Retrieval metrics over the whole split, plus ``itm_accuracy`` (over the 3 ITM rows of
-    each pair) and ``mlm_accuracy`` (over the masked tokens), ×100."""
+    each pair), ``mlm_accuracy`` (over the masked tokens) and ``mlm_accuracy_other_image``
+    (the same masked tokens, each caption fused with another image of its batch: the gap to
+    ``mlm_accuracy`` is how much MLM reads the image), ×100."""
 
     def __init__(self, id_field: str, recall_at: Sequence[int]) -> None:
         self.retrieval = RetrievalAccumulator(id_field, recall_at)
@@ -33,6 +35,7 @@ class PretrainingMetrics:
     def reset(self) -> None:
         self.retrieval.reset()
         self.itm_correct = self.itm_rows = self.mlm_correct = self.mlm_tokens = 0
+        self.mlm_other_image_correct = 0
 
     def update(self, predictions: list[Any], batch: Batch) -> None:
         self.retrieval.update(predictions, batch)
@@ -41,6 +44,7 @@ class PretrainingMetrics:
             self.itm_rows += prediction.get("itm_rows", 0)
             self.mlm_correct += prediction.get("mlm_correct", 0)
             self.mlm_tokens += prediction.get("mlm_tokens", 0)
+            self.mlm_other_image_correct += prediction.get("mlm_other_image_correct", 0)
 
     def compute(self) -> dict[str, float]:
         results = self.retrieval.compute()
@@ -48,6 +52,9 @@ class PretrainingMetrics:
             results["itm_accuracy"] = 100.0 * self.itm_correct / self.itm_rows
         if self.mlm_tokens:
             results["mlm_accuracy"] = 100.0 * self.mlm_correct / self.mlm_tokens
+            results["mlm_accuracy_other_image"] = (
+                100.0 * self.mlm_other_image_correct / self.mlm_tokens
+            )
         return results
 
 
@@ -141,6 +148,11 @@ class PretrainingTask:
                 zip(hits.sum(dim=1).tolist(), chosen.sum(dim=1).tolist(), strict=True)
             ):
                 predictions[row].update(mlm_correct=int(count), mlm_tokens=int(total))
+            if output.mlm_logits_other_image is not None:
+                guesses = output.mlm_logits_other_image.argmax(dim=-1)
+                other_hits = ((guesses == output.mlm_labels) & chosen).sum(dim=1).tolist()
+                for row, count in enumerate(other_hits):
+                    predictions[row]["mlm_other_image_correct"] = int(count)
         return predictions
 
     def metrics(self) -> PretrainingMetrics:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -41,6 +42,12 @@ class VQATask:
             — binary cross-entropy per answer, scaled by the number of answers (as in
             bottom-up top-down VQA models).
         group_fields: sample fields whose values get their own accuracy (per question type…).
+        answer_words: answer → the vocabulary word that says it, for a head that answers
+            with a word (:class:`~polymodal.heads.ClozeAnswerHead`), e.g. ``{"2": "two"}``, or
+            ``None`` for an answer no word should say (the answer "no" where "no" is a count,
+            "there are no cubes"); answers not listed are their own word. When set, the recipe
+            puts each answer's id in every word tokenizer's vocabulary (−1: none) in ``meta``
+            as ``<field>_answer_ids``.
 
     Metrics: ``accuracy`` ×100, overall and per group. A question with one annotated answer
     scores 1 when the prediction equals it; a question with several human answers (VQA v2's
@@ -58,6 +65,7 @@ class VQATask:
         min_answer_count: int = 1,
         loss: str = "softmax",
         group_fields: tuple[str, ...] | list[str] = ("question_type", "answer_type"),
+        answer_words: Mapping[str, str] | None = None,
     ) -> None:
         if loss not in ("softmax", "bce"):
             raise ValueError(f"VQATask loss must be 'softmax' or 'bce', got {loss!r}")
@@ -66,6 +74,7 @@ class VQATask:
         self.min_answer_count = min_answer_count
         self.loss_kind = loss
         self.group_fields = tuple(group_fields)
+        self.answer_words = None if answer_words is None else dict(answer_words)
         self.answers = LabelVocabulary([])
 
     def fit(self, dataset: Dataset[dict[str, Any]]) -> None:
@@ -76,6 +85,13 @@ class VQATask:
 
     def meta(self) -> dict[str, int]:
         return {"num_answers": len(self.answers)}
+
+    def words_of_answers(self) -> list[str | None] | None:
+        """The word that says each answer (``None``: no word), in class order (``None``
+        without ``answer_words``)."""
+        if self.answer_words is None:
+            return None
+        return [self.answer_words.get(answer, answer) for answer in self.answers.labels]
 
     def targets(self, sample: dict[str, Any]) -> dict[str, Any]:
         annotated = sample["answers"]

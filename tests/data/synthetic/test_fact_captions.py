@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from polymodal.data.synthetic.captions import fact_caption, template_caption
+from polymodal.data.synthetic.captions import (
+    describe,
+    fact_caption,
+    full_description,
+    template_caption,
+)
 from polymodal.data.synthetic.datasets import SyntheticCaptions
 from polymodal.data.synthetic.scenes import VALUES
 
@@ -157,3 +162,21 @@ def test_template_captions_are_unchanged_by_the_facts_style() -> None:
     for index, (scene, captions) in enumerate(zip(data.scenes, data.captions, strict=True)):
         rng = random.Random(f"captions/0/train/{index}")
         assert captions == [template_caption(scene, rng) for _ in range(2)]
+
+
+def test_descriptions_replace_the_first_captions_and_name_every_object() -> None:
+    plain = SyntheticCaptions("train", num_images=5, captions_per_image=4, style="facts", seed=0)
+    described = SyntheticCaptions(
+        "train", num_images=5, captions_per_image=4, style="facts", seed=0, descriptions=1
+    )
+    for scene, captions, before in zip(
+        described.scenes, described.captions, plain.captions, strict=True
+    ):
+        assert len(captions) == 4
+        assert captions[0] == full_description(scene)
+        assert all(describe(obj) in captions[0] for obj in scene["objects"])
+        assert captions[1:] == before[:3]  # the other captions as without descriptions
+    with pytest.raises(ValueError, match="descriptions"):
+        SyntheticCaptions("train", num_images=1, captions_per_image=2, descriptions=3)
+    with pytest.raises(ValueError, match="descriptions"):
+        SyntheticCaptions("train", num_images=1, style="retrieval", descriptions=1)

@@ -143,6 +143,10 @@ class SyntheticCaptions(Dataset[dict[str, Any]]):
             things."; see :func:`~polymodal.data.synthetic.captions.fact_caption`) or
             ``retrieval`` (one caption per image naming every object left to right; unique in
             the split).
+        descriptions: with ``template`` or ``facts``, how many of each image's
+            ``captions_per_image`` captions are its full description (every object named, left
+            to right, as ``retrieval`` has it) instead: a caption that grounds every word
+            of every object, where the others speak of one or two.
         unit: one sample per ``caption`` or per ``image`` (as
             :class:`~polymodal.data.datasets.caption_set.CaptionDataset`).
         seed: the seed of everything.
@@ -164,9 +168,15 @@ class SyntheticCaptions(Dataset[dict[str, Any]]):
         image_size: int = 128,
         min_objects: int = 3,
         max_objects: int = 6,
+        descriptions: int = 0,
     ) -> None:
         if style not in ("template", "facts", "retrieval"):
             raise ValueError(f"style must be 'template', 'facts' or 'retrieval', got {style!r}")
+        if not 0 <= descriptions <= captions_per_image or (descriptions and style == "retrieval"):
+            raise ValueError(
+                f"descriptions must be between 0 and captions_per_image ({captions_per_image}) "
+                f"with style 'template' or 'facts', got {descriptions} with style {style!r}"
+            )
         if unit not in ("caption", "image"):
             raise ValueError(f"unit must be 'caption' or 'image', got {unit!r}")
         self.image_size = image_size
@@ -191,11 +201,11 @@ class SyntheticCaptions(Dataset[dict[str, Any]]):
                 captions = [caption]
             else:
                 text_rng = scene_rng(seed, split, index, "captions")
-                captions = [
+                captions = [full_description(scene)] * descriptions + [
                     fact_caption(scene, text_rng)
                     if style == "facts" and text_rng.random() < 0.5
                     else template_caption(scene, text_rng)
-                    for _ in range(captions_per_image)
+                    for _ in range(captions_per_image - descriptions)
                 ]
             attempt = 0
             self.scenes.append(scene)
