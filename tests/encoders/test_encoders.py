@@ -43,6 +43,18 @@ def test_coordinate_channels_let_a_convolution_see_position():
     assert torch.allclose(*plain(torch.zeros(1, 3, 8, 8)).tokens[0, [5, 10]])
 
 
+def test_cell_coordinates_make_each_token_say_where_its_cell_is():
+    encoder = ConvImageEncoder(channels=[4], dim=3, norm="none", cell_coordinates=True)
+    assert encoder.project.in_features == 6
+    torch.nn.init.zeros_(encoder.blocks[0][0].weight)
+    torch.nn.init.zeros_(encoder.blocks[0][0].bias)  # the features are all zero...
+    tokens = encoder(torch.rand(1, 3, 8, 8)).tokens[0]  # (16, 3): a 4×4 grid
+    weight = encoder.project.weight[:, 4:]  # ...so a token is the projection of (x, y)
+    grid = torch.linspace(-1, 1, 4)
+    expected = torch.stack([grid.repeat(4), grid.repeat_interleave(4)], dim=1)  # row by row
+    torch.testing.assert_close(tokens, expected @ weight.T + encoder.project.bias)
+
+
 def _ids(*rows):
     return pad_sequences([torch.tensor(r) for r in rows])
 

@@ -44,6 +44,9 @@ FUSIONS = {
     "cross_post_ln": lambda dims: CrossAttentionFusion(
         dims, dim=8, num_layers=1, num_heads=2, norm_first=False
     ),
+    "cross_self": lambda dims: CrossAttentionFusion(
+        dims, dim=8, num_layers=2, num_heads=2, self_attention=True
+    ),
     "co": lambda dims: CoAttentionFusion(dims, dim=8, num_layers=2, num_heads=2),
     "co_pre_ln": lambda dims: CoAttentionFusion(
         dims, dim=8, num_layers=1, num_heads=2, norm_first=True, self_attention=False
@@ -57,6 +60,10 @@ FUSIONS = {
 EXPECTED_MAPS = {
     "cross": {"question->image/0": (2, 3, 5), "question->image/1": (2, 3, 5)},
     "cross_post_ln": {"question->image/0": (2, 3, 5)},
+    "cross_self": {
+        "question->image/0": (2, 3, 5), "question/0": (2, 3, 3),
+        "question->image/1": (2, 3, 5), "question/1": (2, 3, 3),
+    },
     "co": {
         "question->image/0": (2, 3, 5), "image->question/0": (2, 5, 3),
         "question/0": (2, 3, 3), "image/0": (2, 5, 5),
@@ -126,6 +133,24 @@ def test_cross_attention_computes_softmax_of_text_queries_against_image_keys():
     scores = q @ k.transpose(-1, -2) / math.sqrt(4)
     scores[0] = scores[0].masked_fill(~encoded["image"].mask[0], float("-inf"))
     torch.testing.assert_close(weights, scores.softmax(-1))
+
+
+def test_cross_attention_self_attention_lets_one_word_steer_another():
+    # Without self-attention each question token's output depends on that token alone (and
+    # the image); with it, changing one word changes what the others end with.
+    torch.manual_seed(0)
+    encoded = _encoded(LENGTHS, WIDTHS)
+    changed = dict(encoded)
+    tokens = encoded["question"].tokens.clone()
+    tokens[:, 0] += 1.0
+    changed["question"] = EncoderOutput(tokens, encoded["question"].mask, tokens.mean(1))
+    for self_attention, moves in ((False, False), (True, True)):
+        fusion = CrossAttentionFusion(
+            WIDTHS, dim=8, num_layers=2, num_heads=2, self_attention=self_attention
+        ).eval()
+        others = fusion(encoded).tokens[:, 1:], fusion(changed).tokens[:, 1:]
+        assert (not torch.allclose(*others)) == moves
+    assert len(fusion.self_layers) == 2
 
 
 def test_mult_handles_three_unaligned_modalities():

@@ -58,6 +58,9 @@ class ConvImageEncoder(nn.Module):
         coordinates: append each pixel's (x, y) as two input channels (CoordConv), so tokens
             can say where in their cell an object is — needed to compare distances between
             objects finer than the grid.
+        cell_coordinates: append each cell's (x, y) to its features before the projection,
+            so every token says where its cell is, as a ViT's position embedding does — for
+            fusions that do not add positions themselves (cross-attention).
 
     Shapes:
         image: (B, in_channels, H, W) float → tokens (B, (H/2^k)·(W/2^k), D), pooled (B, D),
@@ -73,6 +76,7 @@ class ConvImageEncoder(nn.Module):
         pooling: str = "max",
         downsample: str = "max",
         coordinates: bool = False,
+        cell_coordinates: bool = False,
     ) -> None:
         super().__init__()
         if norm not in ("batch", "group", "none"):
@@ -88,7 +92,8 @@ class ConvImageEncoder(nn.Module):
         self.blocks = nn.Sequential(
             *(_conv_block(a, b, norm, downsample) for a, b in itertools.pairwise(widths))
         )
-        self.project = nn.Linear(widths[-1], dim)
+        self.cell_coordinates = cell_coordinates
+        self.project = nn.Linear(widths[-1] + (2 if cell_coordinates else 0), dim)
         self.pooling = pooling
         self.output_dim = dim
 
@@ -96,6 +101,8 @@ class ConvImageEncoder(nn.Module):
         if self.coordinates:
             image = coordinate_channels(image)
         features = self.blocks(image)  # (B, C, h, w)
+        if self.cell_coordinates:
+            features = coordinate_channels(features)  # (B, C + 2, h, w)
         cells = features.flatten(2).transpose(1, 2)  # (B, h·w, C)
         tokens = self.project(cells)
         pooled = tokens.amax(dim=1) if self.pooling == "max" else tokens.mean(dim=1)

@@ -13,6 +13,7 @@ from polymodal.fusion.output import FusionOutput
 from polymodal.modules.cross_attention import CrossAttentionLayer
 from polymodal.modules.init import init_transformer_weights
 from polymodal.modules.pooling import masked_mean
+from polymodal.modules.transformer import TransformerEncoderLayer
 
 
 class CrossAttentionFusion(nn.Module):
@@ -38,8 +39,13 @@ class CrossAttentionFusion(nn.Module):
         attention_dropout: dropout on the attention weights.
         activation: feed-forward activation.
         norm_first: pre-LN (with a final LayerNorm) when True, post-LN when False.
+        self_attention: follow each cross-attention layer with a self-attention layer over the
+            query tokens (a transformer decoder layer without its mask, MCAN's decoder), so
+            what one word found can steer where another looks next: "closest to the red
+            object" needs the red object's place before the closest object can be found.
         return_attentions: put each layer's (B, heads, N_query, N_context) map in the output as
-            ``"<query>-><context>/<layer>"`` (settable later as an attribute).
+            ``"<query>-><context>/<layer>"``, and with self-attention its (B, heads, N_query,
+            N_query) map as ``"<query>/<layer>"`` (settable later as an attribute).
 
     Shapes:
         encoded[query].tokens: (B, N_q, D_q), encoded[context].tokens: (B, N_c, D_c), with
@@ -59,6 +65,7 @@ class CrossAttentionFusion(nn.Module):
         attention_dropout: float = 0.0,
         activation: str = "gelu",
         norm_first: bool = True,
+        self_attention: bool = False,
         return_attentions: bool = False,
     ) -> None:
         super().__init__()
@@ -84,6 +91,12 @@ class CrossAttentionFusion(nn.Module):
             )
             for _ in range(num_layers)
         )
+        self.self_layers = nn.ModuleList(
+            TransformerEncoderLayer(
+                dim, num_heads, ffn_dim, dropout, attention_dropout, activation, norm_first
+            )
+            for _ in range(num_layers if self_attention else 0)
+        )
         self.final_norm = nn.LayerNorm(dim) if norm_first else None
         self.return_attentions = return_attentions
         self.output_dim = dim
@@ -100,6 +113,12 @@ class CrossAttentionFusion(nn.Module):
             )
             if weights is not None:
                 attentions[f"{self.query}->{self.context}/{index}"] = weights
+            if self.self_layers:
+                hidden, weights = self.self_layers[index](
+                    hidden, asking.mask, return_weights=self.return_attentions
+                )
+                if weights is not None:
+                    attentions[f"{self.query}/{index}"] = weights
         if self.final_norm is not None:
             hidden = self.final_norm(hidden)
         pooled = masked_mean(hidden, asking.mask)
