@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -12,7 +13,7 @@ from safetensors.torch import load_file
 from polymodal.config import instantiate, load_config
 from polymodal.errors import CheckpointError, ConfigError
 from polymodal.recipes.pretrain import pretrain, pretraining_problems
-from polymodal.recipes.train import train
+from polymodal.recipes.train import TrainResult, train
 
 PRETRAIN_TINY = [
     "data.train.num_images=12",
@@ -39,22 +40,28 @@ def pretrained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return result.run_dir
 
 
+def _one_step_at_lr_0(
+    config_name: str, pretrained_run: Path, output: Path
+) -> tuple[TrainResult, dict[str, Any]]:
+    """Fine-tunes ``config_name`` from the pre-trained run for one step with a learning rate of
+    0 — its checkpoint then holds exactly the initial weights; returns the run and its
+    init_from report."""
+    overrides = [
+        *VQA_TINY,
+        f"output_dir={output}",
+        f"init_from.path={pretrained_run}",
+        "training.epochs=0",
+        "training.max_steps=1",
+        "optimizer.lr=0.0",
+    ]
+    result = train(load_config(config_name, overrides))
+    return result, json.loads((result.run_dir / "init_from.json").read_text())
+
+
 def test_vqa_starts_from_the_pretrained_towers(pretrained_run: Path, tmp_path: Path) -> None:
     # scene_vqa_pretrained_full: towers and fusion, the question vocabulary extended from the
     # captions'.
-    config = load_config(
-        "scene_vqa_pretrained_full",
-        [
-            *VQA_TINY,
-            f"output_dir={tmp_path}",
-            f"init_from.path={pretrained_run}",
-            "training.epochs=0",
-            "training.max_steps=1",
-            "optimizer.lr=0.0",
-        ],
-    )
-    result = train(config)
-    report = json.loads((result.run_dir / "init_from.json").read_text())
+    result, report = _one_step_at_lr_0("scene_vqa_pretrained_full", pretrained_run, tmp_path)
     assert report["missing"] == [
         "heads.answer.mlp.1.weight",
         "heads.answer.mlp.1.bias",
@@ -87,19 +94,7 @@ def test_vqa_starts_from_the_pretrained_towers(pretrained_run: Path, tmp_path: P
 def test_vqa_answers_with_the_pretrained_mlm_head(pretrained_run: Path, tmp_path: Path) -> None:
     # scene_vqa_pretrained_cloze: the question ends in the mask token and the pre-trained MLM
     # head, restricted to the answers' words, answers.
-    config = load_config(
-        "scene_vqa_pretrained_cloze",
-        [
-            *VQA_TINY,
-            f"output_dir={tmp_path}",
-            f"init_from.path={pretrained_run}",
-            "training.epochs=0",
-            "training.max_steps=1",
-            "optimizer.lr=0.0",
-        ],
-    )
-    result = train(config)
-    report = json.loads((result.run_dir / "init_from.json").read_text())
+    result, report = _one_step_at_lr_0("scene_vqa_pretrained_cloze", pretrained_run, tmp_path)
     assert report["missing"] == ["heads.answer.extra.weight", "heads.answer.extra.bias"]
     assert "mlm_head.decoder.weight" not in report["unexpected"]
     vocabulary = json.loads((result.run_dir / "state" / "transform_question.json").read_text())
@@ -144,16 +139,7 @@ def test_retrieval_starts_from_the_pretrained_dual_encoder(
 
 
 def test_the_shipped_vqa_config_takes_the_image_tower(pretrained_run: Path, tmp_path: Path) -> None:
-    overrides = [
-        *VQA_TINY,
-        f"output_dir={tmp_path}",
-        f"init_from.path={pretrained_run}",
-        "training.epochs=0",
-        "training.max_steps=1",
-        "optimizer.lr=0.0",
-    ]
-    result = train(load_config("scene_vqa_pretrained", overrides))
-    report = json.loads((result.run_dir / "init_from.json").read_text())
+    result, report = _one_step_at_lr_0("scene_vqa_pretrained", pretrained_run, tmp_path)
     assert all(key.startswith("encoders.image.") for key in report["loaded"])
     assert {key.split(".")[0] + "." + key.split(".")[1] for key in report["missing"]} == {
         "encoders.question",
