@@ -74,13 +74,8 @@ class ClozeAnswerHead(nn.Module):
         wordless = ids.count(-1)
         self.extra = nn.Linear(input_dim, wordless) if wordless else None
         # Column of each answer in [vocabulary logits ; extra logits].
-        columns, next_extra = [], vocab_size
-        for i in ids:
-            if i >= 0:
-                columns.append(i)
-            else:
-                columns.append(next_extra)
-                next_extra += 1
+        extra_columns = iter(range(vocab_size, vocab_size + wordless))
+        columns = [i if i >= 0 else next(extra_columns) for i in ids]
         self.register_buffer("columns", torch.tensor(columns), persistent=False)
 
     def forward(self, fused: FusionOutput) -> torch.Tensor:
