@@ -27,6 +27,17 @@ def test_strided_conv_encoder_halves_rounding_up_like_the_relation_network_cnn()
     assert not any(isinstance(m, torch.nn.MaxPool2d) for m in encoder.modules())
 
 
+def test_downsampling_per_block_keeps_a_finer_map_with_a_wider_view():
+    encoder = ConvImageEncoder(channels=[4, 4, 4], dim=4, downsample=["stride", "stride", "none"])
+    assert encoder(torch.randn(2, 3, 75, 75)).tokens.shape == (2, 19 * 19, 4)  # 75→38→19→19
+    strides = [m.stride for m in encoder.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert strides == [(2, 2), (2, 2), (1, 1)]
+    with pytest.raises(ValueError, match="names 2 blocks, channels 3"):
+        ConvImageEncoder(channels=[4, 4, 4], downsample=["stride", "none"])
+    with pytest.raises(ValueError, match="downsample must be one of"):
+        ConvImageEncoder(channels=[4], downsample=["avg"])
+
+
 def test_coordinate_channels_let_a_convolution_see_position():
     image = torch.zeros(1, 3, 5, 7)
     with_grid = coordinate_channels(image)
@@ -53,6 +64,24 @@ def test_cell_coordinates_make_each_token_say_where_its_cell_is():
     grid = torch.linspace(-1, 1, 4)
     expected = torch.stack([grid.repeat(4), grid.repeat_interleave(4)], dim=1)  # row by row
     torch.testing.assert_close(tokens, expected @ weight.T + encoder.project.bias)
+
+
+def test_cell_radius_lets_a_dot_product_be_a_squared_distance():
+    with pytest.raises(ValueError, match="needs cell_coordinates"):
+        ConvImageEncoder(channels=[4], cell_radius=True)
+    encoder = ConvImageEncoder(
+        channels=[4], dim=3, norm="none", cell_coordinates=True, cell_radius=True
+    )
+    assert encoder.project.in_features == 4 + 3
+    grid = coordinate_channels(torch.zeros(1, 0, 4, 4), squared_radius=True)[0]  # (3, 4, 4)
+    x, y, radius = grid.flatten(1)  # (16,) each, row by row
+    torch.testing.assert_close(radius, x**2 + y**2)
+    # The query (2a_x, 2a_y, -1) against a cell's (x, y, x² + y²) gives |a|² - |a - c|²: the
+    # highest score is the cell closest to a, whichever direction it lies in.
+    anchor = torch.tensor([0.2, -0.3])
+    scores = torch.stack([x, y, radius], dim=1) @ torch.tensor([*(2 * anchor), -1.0])
+    distances = ((torch.stack([x, y], dim=1) - anchor) ** 2).sum(dim=1)
+    torch.testing.assert_close(scores, anchor.square().sum() - distances)
 
 
 def _ids(*rows):

@@ -134,3 +134,18 @@ def test_cross_attention_layer_ignores_padded_context(norm_first):
     torch.testing.assert_close(padded.hidden, alone.hidden, rtol=0, atol=1e-6)
     assert padded.attention.shape == (1, HEADS, 2, 5)
     torch.testing.assert_close(padded.attention[..., :3], alone.attention)
+
+
+def test_cross_attention_layer_without_context_norm_sees_the_context_scale():
+    torch.manual_seed(0)
+    normed = CrossAttentionLayer(DIM, HEADS, FFN, context_dim=6)
+    raw = CrossAttentionLayer(DIM, HEADS, FFN, context_dim=6, normalize_context=False)
+    raw.load_state_dict(normed.state_dict(), strict=False)  # the same weights, less the norm
+    assert not any(name.startswith("context_norm") for name in raw.state_dict())
+    hidden, context = torch.randn(1, 2, DIM), torch.randn(1, 3, 6)
+    # LayerNorm makes every context token scale-free; without it, scale reaches attention.
+    torch.testing.assert_close(normed(hidden, 3 * context).hidden, normed(hidden, context).hidden)
+    assert not torch.allclose(raw(hidden, 3 * context).hidden, raw(hidden, context).hidden)
+    # With the norm's identity parameters, normalising by hand first gives the normed layer.
+    unit = torch.nn.functional.layer_norm(context, (6,))
+    torch.testing.assert_close(raw(hidden, unit).hidden, normed(hidden, context).hidden)

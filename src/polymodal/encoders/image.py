@@ -10,10 +10,12 @@ from torch import nn
 
 from polymodal.encoders.output import EncoderOutput
 
-DOWNSAMPLING = ("max", "stride")
+DOWNSAMPLING = ("max", "stride", "none")
 
 
 def _conv_block(in_channels: int, out_channels: int, norm: str, downsample: str) -> nn.Sequential:
+    """3×3 convolution, norm, ReLU; ``downsample`` halves the resolution by a stride of 2 or a
+    2×2 max-pooling after the ReLU, or (``"none"``) keeps it."""
     stride = 2 if downsample == "stride" else 1
     layers: list[nn.Module] = [
         nn.Conv2d(
@@ -30,15 +32,16 @@ def _conv_block(in_channels: int, out_channels: int, norm: str, downsample: str)
     return nn.Sequential(*layers)
 
 
-def coordinate_channels(image: torch.Tensor) -> torch.Tensor:
+def coordinate_channels(image: torch.Tensor, squared_radius: bool = False) -> torch.Tensor:
     """(B, C, H, W) → (B, C + 2, H, W): the pixel's x and y in [-1, 1] appended as channels
     (CoordConv, Liu et al. 2018), so convolutions can tell where a pattern is, not only what
-    it is."""
+    it is; with ``squared_radius`` x² + y² as a third channel (B, C + 3, H, W)."""
     batch, _, height, width = image.shape
     ys = torch.linspace(-1.0, 1.0, height, device=image.device, dtype=image.dtype)
     xs = torch.linspace(-1.0, 1.0, width, device=image.device, dtype=image.dtype)
     rows, columns = torch.meshgrid(ys, xs, indexing="ij")
-    grid = torch.stack([columns, rows]).expand(batch, 2, height, width)
+    planes = [columns, rows, columns**2 + rows**2] if squared_radius else [columns, rows]
+    grid = torch.stack(planes).expand(batch, len(planes), height, width)
     return torch.cat([image, grid], dim=1)
 
 
@@ -47,24 +50,31 @@ class ConvImageEncoder(nn.Module):
     a stride-2 convolution); each cell of the last map is a token.
 
     Args:
-        channels: output channels of each block; each block halves the resolution.
+        channels: output channels of each block.
         dim: width D of the tokens and the pooled vector.
         in_channels: channels of the input image.
         norm: ``"batch"``, ``"group"`` (no running statistics) or ``"none"``.
         pooling: how the pooled vector summarises the cells: ``"max"`` or ``"mean"``.
-        downsample: ``"max"`` (3×3 convolution, then 2×2 max-pooling: H/2 rounded down) or
-            ``"stride"`` (stride-2 3×3 convolution, as the Relation Network's CNN: H/2 rounded
-            up, a quarter of the convolution cost).
+        downsample: how each block halves the resolution: ``"max"`` (3×3 convolution, then
+            2×2 max-pooling: H/2 rounded down) or ``"stride"`` (stride-2 3×3 convolution, as
+            the Relation Network's CNN: H/2 rounded up, a quarter of the convolution cost);
+            ``"none"`` keeps it. One value for every block, or one per block (``[stride,
+            stride, none]``: a wider view for each cell of a finer map).
         coordinates: append each pixel's (x, y) as two input channels (CoordConv), so tokens
             can say where in their cell an object is — needed to compare distances between
             objects finer than the grid.
         cell_coordinates: append each cell's (x, y) to its features before the projection,
             so every token says where its cell is, as a ViT's position embedding does — for
             fusions that do not add positions themselves (cross-attention).
+        cell_radius: with ``cell_coordinates``, append the cell's x² + y² too. A dot product
+            between a query holding a place a and keys linear in (x, y, x² + y²) can then be
+            −|a − c|² up to a constant — the squared distance that *closest* and *furthest*
+            rank by; with (x, y) alone it can only rank cells by how far they lie along a
+            direction.
 
     Shapes:
         image: (B, in_channels, H, W) float → tokens (B, (H/2^k)·(W/2^k), D), pooled (B, D),
-        with k = ``len(channels)`` (rounded up with ``downsample="stride"``).
+        with k the number of blocks that downsample (rounded up with ``"stride"``).
     """
 
     def __init__(
@@ -74,26 +84,40 @@ class ConvImageEncoder(nn.Module):
         in_channels: int = 3,
         norm: str = "batch",
         pooling: str = "max",
-        downsample: str = "max",
+        downsample: str | Sequence[str] = "max",
         coordinates: bool = False,
         cell_coordinates: bool = False,
+        cell_radius: bool = False,
     ) -> None:
         super().__init__()
         if norm not in ("batch", "group", "none"):
             raise ValueError(f"norm must be 'batch', 'group' or 'none', got {norm!r}")
         if pooling not in ("max", "mean"):
             raise ValueError(f"pooling must be 'max' or 'mean', got {pooling!r}")
-        if downsample not in DOWNSAMPLING:
-            raise ValueError(f"downsample must be one of {DOWNSAMPLING}, got {downsample!r}")
         if not channels:
             raise ValueError("channels must name at least one block")
+        per_block = [downsample] * len(channels) if isinstance(downsample, str) else downsample
+        if len(per_block) != len(channels):
+            raise ValueError(
+                f"downsample names {len(per_block)} blocks, channels {len(channels)}: give one "
+                "value, or one per block"
+            )
+        for value in per_block:
+            if value not in DOWNSAMPLING:
+                raise ValueError(f"downsample must be one of {DOWNSAMPLING}, got {value!r}")
         self.coordinates = coordinates
         widths = [in_channels + (2 if coordinates else 0), *channels]
         self.blocks = nn.Sequential(
-            *(_conv_block(a, b, norm, downsample) for a, b in itertools.pairwise(widths))
+            *(
+                _conv_block(a, b, norm, step)
+                for (a, b), step in zip(itertools.pairwise(widths), per_block, strict=True)
+            )
         )
-        self.cell_coordinates = cell_coordinates
-        self.project = nn.Linear(widths[-1] + (2 if cell_coordinates else 0), dim)
+        if cell_radius and not cell_coordinates:
+            raise ValueError("cell_radius=True needs cell_coordinates=True")
+        self.cell_coordinates, self.cell_radius = cell_coordinates, cell_radius
+        cell_extra = (3 if cell_radius else 2) if cell_coordinates else 0
+        self.project = nn.Linear(widths[-1] + cell_extra, dim)
         self.pooling = pooling
         self.output_dim = dim
 
@@ -102,7 +126,7 @@ class ConvImageEncoder(nn.Module):
             image = coordinate_channels(image)
         features = self.blocks(image)  # (B, C, h, w)
         if self.cell_coordinates:
-            features = coordinate_channels(features)  # (B, C + 2, h, w)
+            features = coordinate_channels(features, self.cell_radius)  # (B, C + 2 or 3, h, w)
         cells = features.flatten(2).transpose(1, 2)  # (B, h·w, C)
         tokens = self.project(cells)
         pooled = tokens.amax(dim=1) if self.pooling == "max" else tokens.mean(dim=1)

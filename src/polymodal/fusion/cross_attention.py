@@ -39,6 +39,9 @@ class CrossAttentionFusion(nn.Module):
         attention_dropout: dropout on the attention weights.
         activation: feed-forward activation.
         norm_first: pre-LN (with a final LayerNorm) when True, post-LN when False.
+        normalize_context: with pre-LN, LayerNorm the context tokens in each layer; False keeps
+            their scale, so coordinates they carry stay comparable between tokens (see
+            :class:`~polymodal.modules.cross_attention.CrossAttentionLayer`).
         self_attention: follow each cross-attention layer with a self-attention layer over the
             query tokens (a transformer decoder layer without its mask, MCAN's decoder), so
             what one word found can steer where another looks next: "closest to the red
@@ -65,6 +68,7 @@ class CrossAttentionFusion(nn.Module):
         attention_dropout: float = 0.0,
         activation: str = "gelu",
         norm_first: bool = True,
+        normalize_context: bool = True,
         self_attention: bool = False,
         return_attentions: bool = False,
     ) -> None:
@@ -88,6 +92,7 @@ class CrossAttentionFusion(nn.Module):
                 activation,
                 norm_first,
                 context_dim=input_dims[context],
+                normalize_context=normalize_context,
             )
             for _ in range(num_layers)
         )

@@ -19,7 +19,10 @@ class CrossAttentionLayer(nn.Module):
     """``x ← x + Attn(Q = x, K = V = context)``, then ``x ← x + FFN(x)``, with pre- or post-LN.
 
     With pre-LN the context is normalised too (its own LayerNorm), as in MulT: the context is
-    another stream's un-normalised residual stream.
+    another stream's un-normalised residual stream. ``normalize_context=False`` leaves it as it
+    comes: LayerNorm divides each token by its own spread, so a coordinate carried in the
+    tokens comes out scaled by a factor that depends on what else the token holds — its sign
+    survives, distances between tokens blur.
 
     Args:
         dim: width D of the query stream and of the output.
@@ -31,6 +34,7 @@ class CrossAttentionLayer(nn.Module):
         norm_first: pre-LN when True, post-LN when False.
         layer_norm_eps: LayerNorm epsilon.
         context_dim: width of the context when it differs from ``dim``.
+        normalize_context: with pre-LN, normalise the context (its own LayerNorm).
 
     Shapes:
         hidden: (B, N_q, D); context: (B, N_k, context_dim); context_mask: (B, N_k) bool
@@ -48,6 +52,7 @@ class CrossAttentionLayer(nn.Module):
         norm_first: bool = True,
         layer_norm_eps: float = 1e-5,
         context_dim: int | None = None,
+        normalize_context: bool = True,
     ) -> None:
         super().__init__()
         self.norm_first = norm_first
@@ -55,8 +60,10 @@ class CrossAttentionLayer(nn.Module):
             dim, num_heads, attention_dropout, context_dim=context_dim
         )
         self.attention_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
-        self.context_norm = (
-            nn.LayerNorm(context_dim or dim, eps=layer_norm_eps) if norm_first else None
+        self.context_norm: nn.Module = (
+            nn.LayerNorm(context_dim or dim, eps=layer_norm_eps)
+            if norm_first and normalize_context
+            else nn.Identity()
         )
         self.feed_forward = FeedForward(dim, ffn_dim or 4 * dim, activation, dropout)
         self.ffn_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
@@ -70,7 +77,6 @@ class CrossAttentionLayer(nn.Module):
         return_weights: bool = False,
     ) -> LayerOutput:
         if self.norm_first:
-            assert self.context_norm is not None
             attended = self.attention(
                 self.attention_norm(hidden),
                 self.context_norm(context),
