@@ -73,8 +73,9 @@ def test_cell_radius_lets_a_dot_product_be_a_squared_distance():
         channels=[4], dim=3, norm="none", cell_coordinates=True, cell_radius=True
     )
     assert encoder.project.in_features == 4 + 3
-    grid = coordinate_channels(torch.zeros(1, 0, 4, 4), squared_radius=True)[0]  # (3, 4, 4)
-    x, y, radius = grid.flatten(1)  # (16,) each, row by row
+    x, y, radius = encoder._cell_places(torch.zeros(1, 3, 8, 8), torch.zeros(1, 4, 4, 4))[0]
+    x, y, radius = x.flatten(), y.flatten(), radius.flatten()  # (16,) each, row by row
+    torch.testing.assert_close(x, torch.linspace(-1, 1, 4).repeat(4))
     torch.testing.assert_close(radius, x**2 + y**2)
     # The query (2a_x, 2a_y, -1) against a cell's (x, y, x² + y²) gives |a|² - |a - c|²: the
     # highest score is the cell closest to a, whichever direction it lies in.

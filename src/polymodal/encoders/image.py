@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from polymodal.encoders.ink_centroids import InkCentroids
 from polymodal.encoders.output import EncoderOutput
 
 DOWNSAMPLING = ("max", "stride", "none")
@@ -32,16 +33,15 @@ def _conv_block(in_channels: int, out_channels: int, norm: str, downsample: str)
     return nn.Sequential(*layers)
 
 
-def coordinate_channels(image: torch.Tensor, squared_radius: bool = False) -> torch.Tensor:
+def coordinate_channels(image: torch.Tensor) -> torch.Tensor:
     """(B, C, H, W) → (B, C + 2, H, W): the pixel's x and y in [-1, 1] appended as channels
     (CoordConv, Liu et al. 2018), so convolutions can tell where a pattern is, not only what
-    it is; with ``squared_radius`` x² + y² as a third channel (B, C + 3, H, W)."""
+    it is."""
     batch, _, height, width = image.shape
     ys = torch.linspace(-1.0, 1.0, height, device=image.device, dtype=image.dtype)
     xs = torch.linspace(-1.0, 1.0, width, device=image.device, dtype=image.dtype)
     rows, columns = torch.meshgrid(ys, xs, indexing="ij")
-    planes = [columns, rows, columns**2 + rows**2] if squared_radius else [columns, rows]
-    grid = torch.stack(planes).expand(batch, len(planes), height, width)
+    grid = torch.stack([columns, rows]).expand(batch, 2, height, width)
     return torch.cat([image, grid], dim=1)
 
 
@@ -71,6 +71,10 @@ class ConvImageEncoder(nn.Module):
             −|a − c|² up to a constant — the squared distance that *closest* and *furthest*
             rank by; with (x, y) alone it can only rank cells by how far they lie along a
             direction.
+        cell_centroids: with ``cell_coordinates``, each cell's (x, y) is where the content
+            around it lies — the centroid of a learned ink map over a window two cells wide
+            (:class:`~polymodal.encoders.ink_centroids.InkCentroids`) — instead of the cell's
+            centre: positions finer than the grid.
 
     Shapes:
         image: (B, in_channels, H, W) float → tokens (B, (H/2^k)·(W/2^k), D), pooled (B, D),
@@ -88,6 +92,7 @@ class ConvImageEncoder(nn.Module):
         coordinates: bool = False,
         cell_coordinates: bool = False,
         cell_radius: bool = False,
+        cell_centroids: bool = False,
     ) -> None:
         super().__init__()
         if norm not in ("batch", "group", "none"):
@@ -113,22 +118,34 @@ class ConvImageEncoder(nn.Module):
                 for (a, b), step in zip(itertools.pairwise(widths), per_block, strict=True)
             )
         )
-        if cell_radius and not cell_coordinates:
-            raise ValueError("cell_radius=True needs cell_coordinates=True")
+        for name, value in (("cell_radius", cell_radius), ("cell_centroids", cell_centroids)):
+            if value and not cell_coordinates:
+                raise ValueError(f"{name}=True needs cell_coordinates=True")
         self.cell_coordinates, self.cell_radius = cell_coordinates, cell_radius
+        self.centroids = InkCentroids(in_channels) if cell_centroids else None
         cell_extra = (3 if cell_radius else 2) if cell_coordinates else 0
         self.project = nn.Linear(widths[-1] + cell_extra, dim)
         self.pooling = pooling
         self.output_dim = dim
 
     def forward(self, image: torch.Tensor) -> EncoderOutput:
-        if self.coordinates:
-            image = coordinate_channels(image)
-        features = self.blocks(image)  # (B, C, h, w)
-        if self.cell_coordinates:
-            features = coordinate_channels(features, self.cell_radius)  # (B, C + 2 or 3, h, w)
+        features = self.blocks(coordinate_channels(image) if self.coordinates else image)
+        if self.cell_coordinates:  # (B, C, h, w) → (B, C + 2 or 3, h, w)
+            features = torch.cat([features, self._cell_places(image, features)], dim=1)
         cells = features.flatten(2).transpose(1, 2)  # (B, h·w, C)
         tokens = self.project(cells)
         pooled = tokens.amax(dim=1) if self.pooling == "max" else tokens.mean(dim=1)
         mask = torch.ones(tokens.shape[:2], dtype=torch.bool, device=tokens.device)
         return EncoderOutput(tokens=tokens, mask=mask, pooled=pooled)
+
+    def _cell_places(self, image: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """(B, 2, h, w) each cell's (x, y) — its centre, or its ink centroid — then x² + y²
+        as a third channel with ``cell_radius``."""
+        batch, _, height, width = features.shape
+        if self.centroids is None:
+            places = coordinate_channels(features.new_zeros(batch, 0, height, width))
+        else:
+            places = self.centroids(image, (height, width))
+        if self.cell_radius:
+            places = torch.cat([places, places.square().sum(dim=1, keepdim=True)], dim=1)
+        return places
