@@ -118,8 +118,8 @@ class ConvImageEncoder(nn.Module):
                 for (a, b), step in zip(itertools.pairwise(widths), per_block, strict=True)
             )
         )
-        for name, value in (("cell_radius", cell_radius), ("cell_centroids", cell_centroids)):
-            if value and not cell_coordinates:
+        for name, wanted in (("cell_radius", cell_radius), ("cell_centroids", cell_centroids)):
+            if wanted and not cell_coordinates:
                 raise ValueError(f"{name}=True needs cell_coordinates=True")
         self.cell_coordinates, self.cell_radius = cell_coordinates, cell_radius
         self.centroids = InkCentroids(in_channels) if cell_centroids else None

@@ -33,9 +33,10 @@ class InkCentroids(nn.Module):
     def __init__(self, in_channels: int = 3) -> None:
         super().__init__()
         self.ink = nn.Conv2d(in_channels, 1, kernel_size=1)
-        with torch.no_grad():  # white (all channels 1) → 0.12, a saturated colour → ≥ 0.88
-            self.ink.weight.fill_(-2.0)
-            self.ink.bias.fill_(4.0)
+        # White (all channels 1) → sigmoid(4 − 6) = 0.12, a saturated colour → ≥ 0.88.
+        assert self.ink.bias is not None
+        nn.init.constant_(self.ink.weight, -2.0)
+        nn.init.constant_(self.ink.bias, 4.0)
 
     def forward(self, image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         batch, _, height, width = image.shape
