@@ -56,6 +56,15 @@ def test_scene_overlap(pretrain_config: Any, vqa_config: Any) -> int:
     return sum(_scene_key(scene) in seen for scene in test.scenes)
 
 
+def scenes_text(setup: dict[str, Any]) -> str:
+    """Which scenes pre-training saw: the VQA training split's first N (its 1,000 VQA scenes
+    and, beyond them, scenes no VQA question is asked about)."""
+    count = setup.get("pretraining_scenes", 1000)
+    if count == 1000:
+        return "the 1,000 VQA training scenes"
+    return f"the training split's first {count:,} scenes (the 1,000 VQA training scenes among them)"
+
+
 def from_scratch(config_name: str, overrides: list[str]) -> DictConfig:
     """The fine-tuning config without its ``init_from``: the same model, randomly initialised."""
     config = load_config(config_name, overrides)
@@ -151,8 +160,10 @@ def main(arguments: Sequence[str] | None = None) -> None:
     transferred = sorted(str(target) for target in init_from.map.values())
     if "fusion." not in (init_from.get("skip") or []):
         transferred.append("fusion.")
+    pretrain_data = load_config("scene_pretrain", args.pretrain).data.train
     setup = {
-        "caption_style": str(load_config("scene_pretrain", args.pretrain).data.train.style),
+        "caption_style": str(pretrain_data.style),
+        "pretraining_scenes": int(pretrain_data.num_images),
         "transferred": transferred,
         "finetune": [*args.finetune],
         "config": args.config,
@@ -198,7 +209,7 @@ def report(
         "other jobs, so times are indicative)",
         "",
         "Pre-training (`scene_pretrain`: ITC + ITM + MLM, weights 1:1:1, on the "
-        f"`{setup['caption_style']}` captions of the 1,000 VQA training scenes) {took}; "
+        f"`{setup['caption_style']}` captions of {scenes_text(setup)}) {took}; "
         f"on 200 held-out scenes it ends at text→image R@1 {val.get('t2i_recall@1', 0):.1f}, "
         f"ITM accuracy {val.get('itm_accuracy', 0):.1f} %, MLM accuracy "
         f"{val.get('mlm_accuracy', 0):.1f} %. VQA test scenes among the pre-training scenes: "
