@@ -135,6 +135,19 @@ def analyse(run_dir: Path, split: str) -> dict[str, Any]:
     }
 
 
+def accuracy_table(rows: list[dict[str, Any]], labels: dict[str, str]) -> list[str]:
+    """Markdown lines: a column per ``labels`` (heading → row key), then accuracy and count."""
+    lines = [
+        "| " + " | ".join([*labels, "accuracy", "questions"]) + " |",
+        "|---" * (len(labels) + 2) + "|",
+    ]
+    for row in rows:
+        cells = [str(row[key]) for key in labels.values()]
+        cells += [f"{100.0 * row['correct'] / row['questions']:.1f}", str(row["questions"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def markdown(result: dict[str, Any], command: str) -> str:
     run = result["run"]
     lines = [
@@ -144,29 +157,17 @@ def markdown(result: dict[str, Any], command: str) -> str:
         f"Run: config `{run['config']}`, seed {run['seed']}, max_steps {run['max_steps']}, "
         f"checkpoint `{run['checkpoint']}`; split `{result['split']}`.",
         "",
-        "| question | candidates | margin | accuracy | questions |",
-        "|---|---|---|---|---|",
-    ]
-    for row in result["bands"]:
-        accuracy = 100.0 * row["correct"] / row["questions"]
-        lines.append(
-            f"| {row['subtype']} | {row['candidates']} | {row['margin']} | {accuracy:.1f} "
-            f"| {row['questions']} |"
-        )
-    lines += [
+        *accuracy_table(
+            result["bands"], {"question": "subtype", "candidates": "candidates", "margin": "margin"}
+        ),
         "",
         "Questions whose two candidates differ in shape, by the named object's distance from "
         "the image centre:",
         "",
-        "| question | from centre | accuracy | questions |",
-        "|---|---|---|---|",
+        *accuracy_table(
+            result["by_centre"], {"question": "subtype", "from centre": "distance_from_centre"}
+        ),
     ]
-    for row in result["by_centre"]:
-        accuracy = 100.0 * row["correct"] / row["questions"]
-        lines.append(
-            f"| {row['subtype']} | {row['distance_from_centre']} | {accuracy:.1f} "
-            f"| {row['questions']} |"
-        )
     lines += [
         "",
         "Ceiling: relational accuracy (count, closest, furthest) of a model exact on every "
