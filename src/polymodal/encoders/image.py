@@ -47,7 +47,7 @@ def coordinate_channels(image: torch.Tensor) -> torch.Tensor:
 
 class ConvImageEncoder(nn.Module):
     """A stack of conv-norm-ReLU blocks that each halve the resolution (by 2×2 max-pooling or
-    a stride-2 convolution); each cell of the last map is a token.
+    a stride-2 convolution) or keep it; each cell of the last map is a token.
 
     Args:
         channels: output channels of each block.
