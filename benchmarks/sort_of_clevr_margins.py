@@ -61,13 +61,10 @@ def analyse(run_dir: Path, split: str) -> dict[str, Any]:
         raise SystemExit(
             f"{predictions_file} not found: run `polymodal eval {run_dir} --split {split}`"
         )
-    predicted = {
-        p["id"]: p["prediction"] for p in json.loads(predictions_file.read_text())["predictions"]
-    }
+    evaluation = json.loads(predictions_file.read_text())
+    predicted = {p["id"]: p["prediction"] for p in evaluation["predictions"]}
     config = OmegaConf.load(run_dir / "config.yaml")
     scenes_file = Path(str(config.data.train.root)) / f"sort_of_clevr_{split}.json"
-    if not scenes_file.is_absolute():
-        scenes_file = Path.cwd() / scenes_file
     scenes = json.loads(scenes_file.read_text())["scenes"]
     cells: dict[tuple[str, int, bool], list[int]] = {}
     by_centre: dict[tuple[str, int], list[int]] = {}
@@ -104,7 +101,7 @@ def analyse(run_dir: Path, split: str) -> dict[str, Any]:
             "config": str(config.name),
             "seed": int(config.seed),
             "max_steps": config.training.max_steps,
-            "checkpoint": json.loads(predictions_file.read_text()).get("checkpoint"),
+            "checkpoint": evaluation.get("checkpoint"),
         },
         "split": split,
         "bands": [

@@ -8,7 +8,7 @@ from polymodal.encoders import (
     GRUTextEncoder,
     VectorEncoder,
 )
-from polymodal.encoders.image import coordinate_channels
+from polymodal.encoders.coordinates import coordinate_channels
 
 
 def test_conv_image_encoder_shapes():

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from polymodal.encoders.coordinates import coordinate_channels, coordinate_grid
 from polymodal.encoders.ink_centroids import InkCentroids
 from polymodal.encoders.output import EncoderOutput
 
@@ -31,18 +32,6 @@ def _conv_block(in_channels: int, out_channels: int, norm: str, downsample: str)
     if downsample == "max":
         layers.append(nn.MaxPool2d(2))
     return nn.Sequential(*layers)
-
-
-def coordinate_channels(image: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) → (B, C + 2, H, W): the pixel's x and y in [-1, 1] appended as channels
-    (CoordConv, Liu et al. 2018), so convolutions can tell where a pattern is, not only what
-    it is."""
-    batch, _, height, width = image.shape
-    ys = torch.linspace(-1.0, 1.0, height, device=image.device, dtype=image.dtype)
-    xs = torch.linspace(-1.0, 1.0, width, device=image.device, dtype=image.dtype)
-    rows, columns = torch.meshgrid(ys, xs, indexing="ij")
-    grid = torch.stack([columns, rows]).expand(batch, 2, height, width)
-    return torch.cat([image, grid], dim=1)
 
 
 class ConvImageEncoder(nn.Module):
@@ -143,7 +132,7 @@ class ConvImageEncoder(nn.Module):
         as a third channel with ``cell_radius``."""
         batch, _, height, width = features.shape
         if self.centroids is None:
-            places = coordinate_channels(features.new_zeros(batch, 0, height, width))
+            places = coordinate_grid(height, width, features).expand(batch, 2, height, width)
         else:
             places = self.centroids(image, (height, width))
         if self.cell_radius:

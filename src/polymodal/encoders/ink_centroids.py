@@ -6,8 +6,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-#: Mass (mean ink over a window) below which a window counts as empty and its centroid falls
-#: back to the window's centre.
+from polymodal.encoders.coordinates import coordinate_grid
+
+#: Ink mass added at each window's centre: a window with (almost) no ink gives its own centre
+#: instead of dividing by zero.
 EMPTY = 1e-3
 
 
@@ -47,10 +49,7 @@ class InkCentroids(nn.Module):
         def window_mean(values: torch.Tensor) -> torch.Tensor:
             return F.avg_pool2d(values, kernel, strides, padding, count_include_pad=False)
 
-        ys = torch.linspace(-1.0, 1.0, height, device=image.device, dtype=image.dtype)
-        xs = torch.linspace(-1.0, 1.0, width, device=image.device, dtype=image.dtype)
-        rows, columns = torch.meshgrid(ys, xs, indexing="ij")
-        grid = torch.stack([columns, rows])[None]  # (1, 2, H, W)
+        grid = coordinate_grid(height, width, image)[None]  # (1, 2, H, W)
         ink = torch.sigmoid(self.ink(image))  # (B, 1, H, W)
         moments = window_mean(ink * grid)  # (B, 2, h', w')
         mass = window_mean(ink)  # (B, 1, h', w')
