@@ -31,6 +31,7 @@ from typing import Any
 
 import torch
 from omegaconf import DictConfig
+from scipy import stats
 
 from hardware import describe
 from polymodal.config import instantiate, load_config
@@ -191,6 +192,24 @@ def _mean_std(values: list[float]) -> str:
     return f"{statistics.mean(values):.2f} ± {spread:.2f}"
 
 
+def paired_summary(scratch: list[float], tuned: list[float]) -> str:
+    """The seeds' differences as a paired comparison: how many favour pre-training, the mean
+    difference's 95 % confidence interval (Student's t, n − 1 degrees of freedom) and the
+    paired t-test's two-sided p-value — the same seed fixes the data order and the new
+    layers' initialisation in both arms, so the pairs are what to compare."""
+    deltas = [b - a for a, b in zip(scratch, tuned, strict=True)]
+    mean = statistics.mean(deltas)
+    better = sum(d > 0 for d in deltas)
+    head = (
+        f"Paired over the {len(deltas)} seeds: pre-trained better on {better}; mean Δ {mean:+.2f}"
+    )
+    if statistics.stdev(deltas) == 0:
+        return f"{head}, the same on every seed."
+    low, high = stats.t.interval(0.95, len(deltas) - 1, loc=mean, scale=stats.sem(deltas))
+    p_value = float(stats.ttest_rel(tuned, scratch).pvalue)
+    return f"{head}, 95 % CI [{low:+.2f}, {high:+.2f}]; paired t-test p = {p_value:.3g}."
+
+
 def report(
     pretrained: dict[str, Any],
     seeds: dict[int, dict[str, Any]],
@@ -241,6 +260,8 @@ def report(
     lines.append(
         f"| mean ± sd | {_mean_std(scratch)} | {_mean_std(tuned)} | {_mean_std(deltas)} | |"
     )
+    if len(deltas) > 1:
+        lines += ["", paired_summary(scratch, tuned)]
     first = next(iter(seeds.values()))
     types = sorted(
         k.removeprefix("accuracy/question_type/")
