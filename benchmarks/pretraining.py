@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from scipy import stats
 
 from hardware import describe
@@ -126,17 +126,20 @@ def main(arguments: Sequence[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory() as temporary:
         output = args.output or temporary
-        pretrain_overrides = [*args.pretrain, f"output_dir={output}", "name=pretrain"]
-        overlap = test_scene_overlap(
-            load_config("scene_pretrain", pretrain_overrides),
-            load_config(args.config, args.finetune),
+        pretrain_config = (
+            OmegaConf.load(Path(args.pretrained) / "config.yaml")
+            if args.pretrained
+            else load_config(
+                "scene_pretrain", [*args.pretrain, f"output_dir={output}", "name=pretrain"]
+            )
         )
+        overlap = test_scene_overlap(pretrain_config, load_config(args.config, args.finetune))
         if overlap:
             raise SystemExit(f"{overlap} VQA test scenes are among the pre-training scenes")
         if args.pretrained:
             pretrained = reuse(Path(args.pretrained), args.pretrained_seconds)
         else:
-            pretrained = run(load_config("scene_pretrain", pretrain_overrides), pretrain)
+            pretrained = run(pretrain_config, pretrain)
         seeds: dict[int, dict[str, Any]] = {}
         for seed in args.seeds:
             common = [*args.finetune, f"seed={seed}", f"output_dir={output}"]
@@ -161,7 +164,7 @@ def main(arguments: Sequence[str] | None = None) -> None:
     transferred = sorted(str(target) for target in init_from.map.values())
     if "fusion." not in (init_from.get("skip") or []):
         transferred.append("fusion.")
-    pretrain_data = load_config("scene_pretrain", args.pretrain).data.train
+    pretrain_data = pretrain_config.data.train
     setup = {
         "caption_style": str(pretrain_data.style),
         "pretraining_scenes": int(pretrain_data.num_images),

@@ -1,26 +1,16 @@
 """benchmarks/pretraining.py's paired comparison of the two arms over seeds."""
 
-import importlib
 import math
 import statistics
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
 
 @pytest.fixture(scope="module")
-def pretraining() -> Iterator[ModuleType]:
-    """benchmarks/pretraining.py as a module (it imports its neighbour ``hardware``)."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        yield importlib.import_module("pretraining")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+def pretraining(benchmark_module: Callable[[str], ModuleType]) -> ModuleType:
+    return benchmark_module("pretraining")
 
 
 def test_paired_t_test_by_hand(pretraining: ModuleType) -> None:
