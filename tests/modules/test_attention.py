@@ -52,6 +52,36 @@ def test_golden_values_causal(return_weights):
         torch.testing.assert_close(weights.sum(-1), torch.ones(1, 1, 3))
 
 
+@pytest.mark.parametrize("return_weights", [False, True])
+def test_golden_values_with_a_bias(return_weights):
+    # A bias of −1/√2 on key 0 cancels its score: equal weights.
+    bias = torch.tensor([-1.0 / math.sqrt(2.0), 0.0])[None, None, None, :]
+    output, weights = scaled_dot_product(Q, K, V, bias=bias, return_weights=return_weights)
+    torch.testing.assert_close(output, torch.tensor([[[[2.0, 3.0]]]]))
+    if return_weights:
+        torch.testing.assert_close(weights, torch.tensor([[[[0.5, 0.5]]]]))
+
+
+@pytest.mark.parametrize("return_weights", [False, True])
+def test_a_bias_with_masks(return_weights):
+    keys = _heads([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    values = _heads([[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]])
+    bias = torch.tensor([0.0, 2.0, 0.0])[None, None, None, :]
+    output, _ = scaled_dot_product(
+        keys, keys, values, is_causal=True, bias=bias, return_weights=return_weights
+    )
+    # Query 1 sees keys 0, 1 with scores [0, 1/√2 + 2]; query 0 only key 0.
+    p = 1.0 / (1.0 + math.exp(-(1.0 / math.sqrt(2.0) + 2.0)))
+    torch.testing.assert_close(output[0, 0, 0], torch.tensor([1.0, 0.0]))
+    torch.testing.assert_close(output[0, 0, 1], torch.tensor([1 - p, p]))
+    # A query that may attend to nothing still gets zeros.
+    nothing = torch.zeros(1, 1, 1, 2, dtype=torch.bool)
+    output, _ = scaled_dot_product(
+        Q, K, V, mask=nothing, bias=torch.ones(1, 1, 1, 2), return_weights=return_weights
+    )
+    assert torch.equal(output, torch.zeros_like(output))
+
+
 def test_masks():
     assert causal_mask(2, 3).tolist() == [[True, True, False], [True, True, True]]
     padding = torch.tensor([[True, True, False]])

@@ -67,7 +67,8 @@ class ConvImageEncoder(nn.Module):
 
     Shapes:
         image: (B, in_channels, H, W) float → tokens (B, (H/2^k)·(W/2^k), D), pooled (B, D),
-        with k the number of blocks that downsample (rounded up with ``"stride"``).
+        with k the number of blocks that downsample (rounded up with ``"stride"``); with
+        ``cell_coordinates``, positions (B, (H/2^k)·(W/2^k), 2): each cell's (x, y).
     """
 
     def __init__(
@@ -119,13 +120,16 @@ class ConvImageEncoder(nn.Module):
 
     def forward(self, image: torch.Tensor) -> EncoderOutput:
         features = self.blocks(coordinate_channels(image) if self.coordinates else image)
+        positions = None
         if self.cell_coordinates:  # (B, C, h, w) → (B, C + 2 or 3, h, w)
-            features = torch.cat([features, self._cell_places(image, features)], dim=1)
+            places = self._cell_places(image, features)
+            features = torch.cat([features, places], dim=1)
+            positions = places[:, :2].flatten(2).transpose(1, 2)  # (B, h·w, 2)
         cells = features.flatten(2).transpose(1, 2)  # (B, h·w, C)
         tokens = self.project(cells)
         pooled = tokens.amax(dim=1) if self.pooling == "max" else tokens.mean(dim=1)
         mask = torch.ones(tokens.shape[:2], dtype=torch.bool, device=tokens.device)
-        return EncoderOutput(tokens=tokens, mask=mask, pooled=pooled)
+        return EncoderOutput(tokens=tokens, mask=mask, pooled=pooled, positions=positions)
 
     def _cell_places(self, image: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
         """(B, 2, h, w) each cell's (x, y) — its centre, or its ink centroid — then x² + y²

@@ -46,6 +46,11 @@ class CrossAttentionFusion(nn.Module):
             query tokens (a transformer decoder layer without its mask, MCAN's decoder), so
             what one word found can steer where another looks next: "closest to the red
             object" needs the red object's place before the closest object can be found.
+        distance_bias: in each cross-attention layer, every query token finds an anchor by
+            attention and each head's scores rise or fall with a token's distance from it
+            (:class:`~polymodal.modules.anchor_distance.AnchorDistanceBias`: "the object
+            closest to the red one"); the context encoder must return token positions
+            (``ConvImageEncoder(cell_coordinates=True)``).
         return_attentions: put each layer's (B, heads, N_query, N_context) map in the output as
             ``"<query>-><context>/<layer>"``, and with self-attention its (B, heads, N_query,
             N_query) map as ``"<query>/<layer>"`` (settable later as an attribute).
@@ -70,6 +75,7 @@ class CrossAttentionFusion(nn.Module):
         norm_first: bool = True,
         normalize_context: bool = True,
         self_attention: bool = False,
+        distance_bias: bool = False,
         return_attentions: bool = False,
     ) -> None:
         super().__init__()
@@ -93,6 +99,7 @@ class CrossAttentionFusion(nn.Module):
                 norm_first,
                 context_dim=input_dims[context],
                 normalize_context=normalize_context,
+                distance_bias=distance_bias,
             )
             for _ in range(num_layers)
         )
@@ -114,7 +121,11 @@ class CrossAttentionFusion(nn.Module):
         attentions: dict[str, torch.Tensor] = {}
         for index, layer in enumerate(self.layers):
             hidden, weights = layer(
-                hidden, answering.tokens, answering.mask, return_weights=self.return_attentions
+                hidden,
+                answering.tokens,
+                answering.mask,
+                return_weights=self.return_attentions,
+                positions=answering.positions,
             )
             if weights is not None:
                 attentions[f"{self.query}->{self.context}/{index}"] = weights

@@ -51,7 +51,7 @@ def encode_field(encoder: nn.Module, batch: Mapping[str, Any], field: str) -> En
     index = batch.get(f"{field}{INDEX_SUFFIX}")
     if index is None:
         return output
-    return EncoderOutput(output.tokens[index], output.mask[index], output.pooled[index])
+    return output.select(index)
 
 
 class MultimodalSentimentClassifier(nn.Module):

@@ -68,11 +68,7 @@ class MultimodalModel(nn.Module):
             output = encoder(batch[name])
             index = batch.get(f"{name}{INDEX_SUFFIX}")
             if index is not None:
-                output = EncoderOutput(
-                    tokens=output.tokens[index],
-                    mask=output.mask[index],
-                    pooled=output.pooled[index],
-                )
+                output = output.select(index)
             encoded[name] = output
         return encoded
 

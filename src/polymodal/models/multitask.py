@@ -21,9 +21,7 @@ def encode_field(encoder: nn.Module, batch: Mapping[str, Any], field: str) -> En
     index = batch.get(f"{field}{INDEX_SUFFIX}")
     if index is None:
         return output
-    return EncoderOutput(
-        tokens=output.tokens[index], mask=output.mask[index], pooled=output.pooled[index]
-    )
+    return output.select(index)
 
 
 class MultitaskModel(nn.Module):

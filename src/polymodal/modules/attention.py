@@ -37,8 +37,9 @@ def scaled_dot_product(
     is_causal: bool = False,
     dropout: float = 0.0,
     return_weights: bool = False,
+    bias: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """softmax(Q Kᵀ / √d_k + mask) V, per head.
+    """softmax(Q Kᵀ / √d_k + bias + mask) V, per head.
 
     Args:
         query: (B, H, N_q, d_k).
@@ -49,21 +50,32 @@ def scaled_dot_product(
             the fused kernel can skip the masked half.
         dropout: dropout probability on the attention weights (0 in evaluation).
         return_weights: also return the (B, H, N_q, N_k) attention probabilities.
+        bias: float, broadcastable to (B, H, N_q, N_k); added to the scaled scores (relative
+            position and distance terms).
 
     Returns:
         (B, H, N_q, d_v) attended values, and the weights or ``None``. A query that may attend
         to no key at all gets zeros (as the fused kernel gives), not NaN.
     """
-    if not return_weights:
-        attended = F.scaled_dot_product_attention(
-            query, key, value, attn_mask=mask, dropout_p=dropout, is_causal=is_causal
-        )
-        return attended, None
-    if is_causal:
+    if is_causal and (return_weights or bias is not None):
         causal = torch.ones(query.shape[-2], key.shape[-2], dtype=torch.bool, device=query.device)
-        causal = causal.tril()
-        mask = causal if mask is None else mask & causal
+        mask = causal.tril() if mask is None else mask & causal.tril()
+        is_causal = False
+    if not return_weights:
+        # The fused kernel takes one additive float mask: the bias, −∞ where masked.
+        additive = (
+            mask if bias is None else bias if mask is None else bias.masked_fill(~mask, -torch.inf)
+        )
+        attended = F.scaled_dot_product_attention(
+            query, key, value, attn_mask=additive, dropout_p=dropout, is_causal=is_causal
+        )
+        if bias is not None and mask is not None:
+            # A query that may attend to no key gets zeros, as without a bias.
+            attended = torch.where(mask.any(dim=-1, keepdim=True), attended, 0.0)
+        return attended, None
     scores = torch.matmul(query, key.transpose(-2, -1)) * query.shape[-1] ** -0.5
+    if bias is not None:
+        scores = scores + bias
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
@@ -135,6 +147,7 @@ class MultiHeadAttention(nn.Module):
         key_padding_mask: torch.Tensor | None = None,
         causal: bool = False,
         return_weights: bool = False,
+        bias: torch.Tensor | None = None,
     ) -> AttentionOutput:
         """Attends from ``hidden`` to ``context`` (to itself when ``context`` is ``None``).
 
@@ -144,6 +157,7 @@ class MultiHeadAttention(nn.Module):
             key_padding_mask: (B, N_k) bool, True for real keys; padded keys get no weight.
             causal: query i attends only to keys 0..i (decoders).
             return_weights: also return the attention probabilities.
+            bias: float (B, heads, N_q, N_k), or broadcastable to it, added to the scores.
         """
         if hidden.dim() != 3:
             raise ValueError(f"attention expects (B, N, D) inputs, got shape {tuple(hidden.shape)}")
@@ -167,6 +181,7 @@ class MultiHeadAttention(nn.Module):
             is_causal=fused_causal,
             dropout=self.dropout if self.training else 0.0,
             return_weights=return_weights,
+            bias=bias,
         )
         merged = attended.transpose(1, 2).reshape(hidden.shape[0], num_queries, -1)
         return AttentionOutput(self.out(merged), weights)

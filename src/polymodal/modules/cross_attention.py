@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from polymodal.modules.anchor_distance import AnchorDistanceBias
 from polymodal.modules.attention import MultiHeadAttention
 from polymodal.modules.feed_forward import FeedForward
 from polymodal.modules.transformer import LayerOutput
@@ -35,10 +36,14 @@ class CrossAttentionLayer(nn.Module):
         layer_norm_eps: LayerNorm epsilon.
         context_dim: width of the context when it differs from ``dim``.
         normalize_context: with pre-LN, normalise the context (its own LayerNorm).
+        distance_bias: add :class:`~polymodal.modules.anchor_distance.AnchorDistanceBias` to
+            the attention scores: each query finds an anchor token, and each head learns how
+            its scores rise or fall with a token's distance from it. ``forward`` then needs
+            the context tokens' ``positions``.
 
     Shapes:
-        hidden: (B, N_q, D); context: (B, N_k, context_dim); context_mask: (B, N_k) bool
-        → hidden (B, N_q, D), attention (B, heads, N_q, N_k).
+        hidden: (B, N_q, D); context: (B, N_k, context_dim); context_mask: (B, N_k) bool;
+        positions: (B, N_k, P) → hidden (B, N_q, D), attention (B, heads, N_q, N_k).
     """
 
     def __init__(
@@ -53,6 +58,7 @@ class CrossAttentionLayer(nn.Module):
         layer_norm_eps: float = 1e-5,
         context_dim: int | None = None,
         normalize_context: bool = True,
+        distance_bias: bool = False,
     ) -> None:
         super().__init__()
         self.norm_first = norm_first
@@ -68,6 +74,9 @@ class CrossAttentionLayer(nn.Module):
         self.feed_forward = FeedForward(dim, ffn_dim or 4 * dim, activation, dropout)
         self.ffn_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
         self.dropout = nn.Dropout(dropout)
+        self.distance_bias = (
+            AnchorDistanceBias(dim, num_heads, context_dim) if distance_bias else None
+        )
 
     def forward(
         self,
@@ -75,20 +84,44 @@ class CrossAttentionLayer(nn.Module):
         context: torch.Tensor,
         context_mask: torch.Tensor | None = None,
         return_weights: bool = False,
+        positions: torch.Tensor | None = None,
     ) -> LayerOutput:
         if self.norm_first:
+            queries, context = self.attention_norm(hidden), self.context_norm(context)
             attended = self.attention(
-                self.attention_norm(hidden),
-                self.context_norm(context),
+                queries,
+                context,
                 key_padding_mask=context_mask,
                 return_weights=return_weights,
+                bias=self._bias(queries, context, positions, context_mask),
             )
             hidden = hidden + self.dropout(attended.output)
             hidden = hidden + self.feed_forward(self.ffn_norm(hidden))
         else:
             attended = self.attention(
-                hidden, context, key_padding_mask=context_mask, return_weights=return_weights
+                hidden,
+                context,
+                key_padding_mask=context_mask,
+                return_weights=return_weights,
+                bias=self._bias(hidden, context, positions, context_mask),
             )
             hidden = self.attention_norm(hidden + self.dropout(attended.output))
             hidden = self.ffn_norm(hidden + self.feed_forward(hidden))
         return LayerOutput(hidden, attended.weights)
+
+    def _bias(
+        self,
+        queries: torch.Tensor,
+        context: torch.Tensor,
+        positions: torch.Tensor | None,
+        context_mask: torch.Tensor | None,
+    ) -> torch.Tensor | None:
+        if self.distance_bias is None:
+            return None
+        if positions is None:
+            raise ValueError(
+                "this cross-attention layer has distance_bias=True, which needs the context "
+                "tokens' positions: none were given (the context encoder must return them, e.g. "
+                "ConvImageEncoder(cell_coordinates=True))"
+            )
+        return self.distance_bias(queries, context, positions, context_mask)
