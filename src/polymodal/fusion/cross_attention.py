@@ -117,13 +117,15 @@ class CrossAttentionFusion(nn.Module):
     def forward(self, encoded: Mapping[str, EncoderOutput]) -> FusionOutput:
         check_modalities(encoded, self.input_dims, type(self).__name__)
         asking, answering = encoded[self.query], encoded[self.context]
+        # Image cells are all real: without a mask no layer spends a masked fill on nothing.
+        context_mask = None if bool(answering.mask.all()) else answering.mask
         hidden = self.query_projection(asking.tokens)
         attentions: dict[str, torch.Tensor] = {}
         for index, layer in enumerate(self.layers):
             hidden, weights = layer(
                 hidden,
                 answering.tokens,
-                answering.mask,
+                context_mask,
                 return_weights=self.return_attentions,
                 positions=answering.positions,
             )

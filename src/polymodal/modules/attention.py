@@ -57,22 +57,16 @@ def scaled_dot_product(
         (B, H, N_q, d_v) attended values, and the weights or ``None``. A query that may attend
         to no key at all gets zeros (as the fused kernel gives), not NaN.
     """
-    if is_causal and (return_weights or bias is not None):
+    if not return_weights and bias is None:
+        attended = F.scaled_dot_product_attention(
+            query, key, value, attn_mask=mask, dropout_p=dropout, is_causal=is_causal
+        )
+        return attended, None
+    # Explicit: the weights are wanted, or a bias is added (the fused kernel's float-mask path
+    # on CPU copies its inputs, and measured slower than this).
+    if is_causal:
         causal = torch.ones(query.shape[-2], key.shape[-2], dtype=torch.bool, device=query.device)
         mask = causal.tril() if mask is None else mask & causal.tril()
-        is_causal = False
-    if not return_weights:
-        # The fused kernel takes one additive float mask: the bias, −∞ where masked.
-        additive = (
-            mask if bias is None else bias if mask is None else bias.masked_fill(~mask, -torch.inf)
-        )
-        attended = F.scaled_dot_product_attention(
-            query, key, value, attn_mask=additive, dropout_p=dropout, is_causal=is_causal
-        )
-        if bias is not None and mask is not None:
-            # A query that may attend to no key gets zeros, as without a bias.
-            attended = torch.where(mask.any(dim=-1, keepdim=True), attended, 0.0)
-        return attended, None
     scores = torch.matmul(query, key.transpose(-2, -1)) * query.shape[-1] ** -0.5
     if bias is not None:
         scores = scores + bias
