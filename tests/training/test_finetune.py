@@ -145,8 +145,9 @@ def test_patterns_that_match_nothing_are_errors():
         settings(freez=["encoders.question"])
     with pytest.raises(ConfigError, match=r"layer_decay must be in \(0, 1\]"):
         settings(layer_decay=1.5)
-    with pytest.raises(ConfigError, match=r"optimizer\.lr: needed"):
-        FineTuning(build(), settings(encoder_lr=0.1)).parameter_groups(0.0, None)
+    for lr in (None, 0.0):
+        with pytest.raises(ConfigError, match=rf"optimizer\.lr: got {lr}, but finetune sets"):
+            FineTuning(build(), settings(encoder_lr=0.1)).parameter_groups(0.0, lr)
 
 
 def test_a_run_with_a_frozen_encoder(tmp_path):

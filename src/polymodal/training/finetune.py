@@ -214,14 +214,15 @@ class FineTuning:
         and layer-wise decay applied.
 
         Raises:
-            ConfigError: ``encoder_lr`` or ``layer_decay`` is set but ``optimizer.lr`` is not.
+            ConfigError: ``encoder_lr`` or ``layer_decay`` is set but ``optimizer.lr`` is not,
+                or is 0.
         """
         scales: dict[str, float] = {}
         if self.settings.encoder_lr is not None or self.settings.layer_decay != 1.0:
-            if lr is None:
+            if not lr:
                 raise ConfigError(
-                    "optimizer.lr: needed (the new layers' learning rate) when finetune sets "
-                    "encoder_lr or layer_decay"
+                    f"optimizer.lr: got {lr}, but finetune sets encoder_lr or layer_decay, "
+                    "rates relative to it: give the new layers' learning rate, > 0"
                 )
             scales = self._encoder_scales(lr)
         return parameter_groups(
