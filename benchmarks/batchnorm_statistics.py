@@ -66,7 +66,6 @@ def main() -> None:
     parser.add_argument("--checkpoint", default="best")
     parser.add_argument("--results", default=None, help="results file name (no extension)")
     args = parser.parse_args()
-    torch.manual_seed(0)
 
     run = RunDir(args.run_dir)
     config = run.load_config()
