@@ -1,14 +1,16 @@
 """Time per training step of several configs' models, measured side by side.
 
     .venv/bin/python benchmarks/step_time.py CONFIG [CONFIG ...] [--rounds 5] [--steps 20]
-        [--threads 2] [--override key=value ...] [--results NAME]
+        [--threads 2] [--override key=value ...] [--variant key=value ...] [--results NAME]
 
 Builds each config's model, task and one real training batch (the first of its training
-loader, batch transforms applied), then times forward, loss, backward and optimizer step.
-The configs take turns — ``--rounds`` rounds of ``--steps`` steps each — so that a slow spell
-of a shared machine falls on all of them alike; the table gives each config's median over the
-rounds and its ratio to the first config's. ``--override`` applies to every config (e.g. a
-dataset root). Writes ``benchmarks/results/<NAME>.md`` and ``.json`` with ``--results``.
+loader, batch transforms applied), then times forward, loss, backward and the step of the
+config's optimizer. The configs take turns — ``--rounds`` rounds of ``--steps`` steps each —
+so that a slow spell of a shared machine falls on all of them alike; the table gives each
+config's median over the rounds and its ratio to the first config's. ``--override`` applies
+to every config (e.g. a dataset root); each ``--variant`` adds, for every config, a row with
+that one more override (e.g. ``optimizer.fused=false``). Writes
+``benchmarks/results/<NAME>.md`` and ``.json`` with ``--results``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 import torch
 
 from hardware import describe
-from polymodal.config import load_config
+from polymodal.config import instantiate, load_config
 from polymodal.data.fields import field_values
 from polymodal.data.pipeline import apply_batch_transforms
 from polymodal.recipes import components
@@ -59,7 +61,11 @@ class Stepper:
         torch.manual_seed(0)
         self.model = components.build_model(config)
         self.model.train()
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=1e-4)
+        # The config's optimizer, as training builds it (its settings — fused or not — are
+        # part of a step's cost).
+        self.optimizer = instantiate(
+            config.optimizer, path="optimizer", params=list(self.model.parameters())
+        )
         self.parameters = sum(p.numel() for p in self.model.parameters())
 
     def run(self, steps: int) -> float:
@@ -80,11 +86,17 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--override", action="append", default=[], help="key=value, every config")
+    parser.add_argument(
+        "--variant", action="append", default=[], help="key=value: one more row per config"
+    )
     parser.add_argument("--results", default=None)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
     steppers = {name: Stepper(name, args.override) for name in args.configs}
+    for variant in args.variant:
+        for name in args.configs:
+            steppers[f"{name} {variant}"] = Stepper(name, [*args.override, variant])
     for stepper in steppers.values():
         stepper.run(3)  # warm-up: allocator, kernels' first calls
     times: dict[str, list[float]] = {name: [] for name in steppers}
@@ -97,6 +109,7 @@ def main() -> None:
         [*args.configs, f"--rounds {args.rounds}", f"--steps {args.steps}"]
         + [f"--threads {args.threads}"]
         + [f"--override {o}" for o in args.override]
+        + [f"--variant {v}" for v in args.variant]
     )
     lines = [
         "# Time per training step, configs side by side",

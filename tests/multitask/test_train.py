@@ -110,3 +110,11 @@ def test_single_task_prediction(tiny_run):
     assert vqa.inputs == ["image", "question"]
     answers = vqa.predict({"image": image, "question": "what shape is in the image?"}, top_k=2)
     assert len(answers) == 2 and answers[0][1] >= answers[1][1]
+
+
+def test_a_spent_time_limit_stops_a_multitask_run(tmp_path, capsys):
+    overrides = [*MULTITASK_TINY, f"output_dir={tmp_path}", "training.max_minutes=1e-9"]
+    run = train_multitask(load_config("easy_vqa_multitask", overrides))
+    assert [r["step"] for r in rows(run) if r["split"] == "train"] == [1]
+    assert {r["step"] for r in rows(run) if r["split"].startswith("final/")} == {1}
+    assert "training.max_minutes=1e-09: stopped at step 1 of" in capsys.readouterr().out

@@ -114,11 +114,18 @@ class CrossAttentionFusion(nn.Module):
         self.output_dim = dim
         init_transformer_weights(self)
 
+    #: A shared context (one image, several questions) comes once per distinct image, and
+    #: each layer normalises and projects it once per image (``EncoderOutput.rows``).
+    gathers_shared_rows = True
+
     def forward(self, encoded: Mapping[str, EncoderOutput]) -> FusionOutput:
         check_modalities(encoded, self.input_dims, type(self).__name__)
-        asking, answering = encoded[self.query], encoded[self.context]
+        asking, answering = encoded[self.query].gathered(), encoded[self.context]
+        rows = answering.rows
         # Image cells are all real: without a mask no layer spends a masked fill on nothing.
-        context_mask = None if bool(answering.mask.all()) else answering.mask
+        context_mask = None
+        if not bool(answering.mask.all()):
+            context_mask = answering.mask if rows is None else answering.mask[rows]
         hidden = self.query_projection(asking.tokens)
         attentions: dict[str, torch.Tensor] = {}
         for index, layer in enumerate(self.layers):
@@ -128,6 +135,7 @@ class CrossAttentionFusion(nn.Module):
                 context_mask,
                 return_weights=self.return_attentions,
                 positions=answering.positions,
+                context_rows=rows,
             )
             if weights is not None:
                 attentions[f"{self.query}->{self.context}/{index}"] = weights

@@ -21,7 +21,8 @@ class ModelOutput:
     Attributes:
         logits: head name → that head's output, e.g. ``{"answer": (B, num_answers)}``.
         fused: the fusion's output.
-        encoded: modality name → its encoder's output.
+        encoded: modality name → its encoder's output (a shared one may still be per
+            distinct row: see ``EncoderOutput.rows``).
     """
 
     logits: dict[str, torch.Tensor]
@@ -59,16 +60,19 @@ class MultimodalModel(nn.Module):
 
     def encode(self, batch: Mapping[str, Any]) -> dict[str, EncoderOutput]:
         """Encodes each modality; a shared field (``<modality>_index`` in the batch) is encoded
-        once per distinct row, then gathered back to one row per sample."""
+        once per distinct row, then gathered back to one row per sample — or, for a fusion
+        that says it gathers them itself (``gathers_shared_rows``), left shared
+        (:meth:`EncoderOutput.shared`)."""
         missing = [name for name in self.encoders if name not in batch]
         if missing:
             raise KeyError(f"batch has no field for modalities {missing}; fields: {list(batch)}")
         encoded = {}
+        gathers = bool(getattr(self.fusion, "gathers_shared_rows", False))
         for name, encoder in self.encoders.items():
             output = encoder(batch[name])
             index = batch.get(f"{name}{INDEX_SUFFIX}")
             if index is not None:
-                output = output.select(index)
+                output = output.shared(index) if gathers else output.select(index)
             encoded[name] = output
         return encoded
 

@@ -33,7 +33,9 @@ class AnchorDistanceBias(nn.Module):
     Shapes:
         hidden: (B, N_q, dim), context: (B, N_k, context_dim), positions: (B, N_k, P),
         context_mask: (B, N_k) bool or None → bias (B, num_heads, N_q, N_k); the anchors
-        (B, N_q, P) are kept in ``last_anchors`` for inspection.
+        (B, N_q, P) are kept in ``last_anchors`` for inspection. With ``context_rows`` (B,)
+        long, ``context`` and ``positions`` have one row per distinct context (B_distinct,
+        ...) and query row b reads row ``context_rows[b]`` (the mask is per query row).
     """
 
     def __init__(
@@ -61,6 +63,7 @@ class AnchorDistanceBias(nn.Module):
         context: torch.Tensor,
         positions: torch.Tensor,
         context_mask: torch.Tensor | None = None,
+        context_rows: torch.Tensor | None = None,
     ) -> torch.Tensor:
         if positions.shape[:2] != context.shape[:2]:
             raise ValueError(
@@ -68,6 +71,8 @@ class AnchorDistanceBias(nn.Module):
                 f"{tuple(context.shape[:2])} tokens"
             )
         query, key = self.query(hidden), self.key(context)
+        if context_rows is not None:
+            key, positions = key[context_rows], positions[context_rows]
         scores = query @ key.transpose(1, 2) * query.shape[-1] ** -0.5  # (B, N_q, N_k)
         if context_mask is not None:
             scores = scores.masked_fill(~context_mask[:, None, :], -torch.inf)

@@ -142,6 +142,7 @@ class MultiHeadAttention(nn.Module):
         causal: bool = False,
         return_weights: bool = False,
         bias: torch.Tensor | None = None,
+        context_rows: torch.Tensor | None = None,
     ) -> AttentionOutput:
         """Attends from ``hidden`` to ``context`` (to itself when ``context`` is ``None``).
 
@@ -152,15 +153,21 @@ class MultiHeadAttention(nn.Module):
             causal: query i attends only to keys 0..i (decoders).
             return_weights: also return the attention probabilities.
             bias: float (B, heads, N_q, N_k), or broadcastable to it, added to the scores.
+            context_rows: (B,) long: query row b attends to ``context[context_rows[b]]`` —
+                a context shared between rows (one image, several questions) has its keys
+                and values projected once per distinct row; ``context`` is then
+                (B_distinct, N_k, context_dim).
         """
         if hidden.dim() != 3:
             raise ValueError(f"attention expects (B, N, D) inputs, got shape {tuple(hidden.shape)}")
         if context is None:
             query, key, value = self._project_self(hidden)
         else:
+            keys, values = self.key(context), self.value(context)
+            if context_rows is not None:
+                keys, values = keys[context_rows], values[context_rows]
             query = self._split_heads(self.query(hidden))
-            key = self._split_heads(self.key(context))
-            value = self._split_heads(self.value(context))
+            key, value = self._split_heads(keys), self._split_heads(values)
         num_queries, num_keys = query.shape[-2], key.shape[-2]
         # The fused kernel has a cheaper causal path of its own when nothing else is masked.
         fused_causal = causal and key_padding_mask is None and num_queries == num_keys

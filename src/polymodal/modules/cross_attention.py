@@ -43,7 +43,10 @@ class CrossAttentionLayer(nn.Module):
 
     Shapes:
         hidden: (B, N_q, D); context: (B, N_k, context_dim); context_mask: (B, N_k) bool;
-        positions: (B, N_k, P) → hidden (B, N_q, D), attention (B, heads, N_q, N_k).
+        positions: (B, N_k, P) → hidden (B, N_q, D), attention (B, heads, N_q, N_k). With
+        ``context_rows`` (B,) long, a context shared between query rows comes once per distinct
+        row — context (B_distinct, N_k, context_dim), positions (B_distinct, N_k, P) — and is
+        normalised and projected once per distinct row.
     """
 
     def __init__(
@@ -85,6 +88,7 @@ class CrossAttentionLayer(nn.Module):
         context_mask: torch.Tensor | None = None,
         return_weights: bool = False,
         positions: torch.Tensor | None = None,
+        context_rows: torch.Tensor | None = None,
     ) -> LayerOutput:
         if self.norm_first:
             queries, context = self.attention_norm(hidden), self.context_norm(context)
@@ -93,7 +97,8 @@ class CrossAttentionLayer(nn.Module):
                 context,
                 key_padding_mask=context_mask,
                 return_weights=return_weights,
-                bias=self._bias(queries, context, positions, context_mask),
+                bias=self._bias(queries, context, positions, context_mask, context_rows),
+                context_rows=context_rows,
             )
             hidden = hidden + self.dropout(attended.output)
             hidden = hidden + self.feed_forward(self.ffn_norm(hidden))
@@ -103,7 +108,8 @@ class CrossAttentionLayer(nn.Module):
                 context,
                 key_padding_mask=context_mask,
                 return_weights=return_weights,
-                bias=self._bias(hidden, context, positions, context_mask),
+                bias=self._bias(hidden, context, positions, context_mask, context_rows),
+                context_rows=context_rows,
             )
             hidden = self.attention_norm(hidden + self.dropout(attended.output))
             hidden = self.ffn_norm(hidden + self.feed_forward(hidden))
@@ -115,6 +121,7 @@ class CrossAttentionLayer(nn.Module):
         context: torch.Tensor,
         positions: torch.Tensor | None,
         context_mask: torch.Tensor | None,
+        context_rows: torch.Tensor | None,
     ) -> torch.Tensor | None:
         if self.distance_bias is None:
             return None
@@ -124,4 +131,4 @@ class CrossAttentionLayer(nn.Module):
                 "tokens' positions: none were given (the context encoder must return them, e.g. "
                 "ConvImageEncoder(cell_coordinates=True))"
             )
-        return self.distance_bias(queries, context, positions, context_mask)
+        return self.distance_bias(queries, context, positions, context_mask, context_rows)

@@ -63,6 +63,7 @@ from polymodal.recipes.multitask_streams import TaskStream
 from polymodal.recipes.multitask_summary import print_multitask_summary
 from polymodal.recipes.run_dir import open_run_folder
 from polymodal.recipes.settings import DATA_SPLITS, data_settings
+from polymodal.recipes.summary import print_time_limit_stop
 from polymodal.recipes.train import TrainResult
 from polymodal.training.balancing import LossBalancer
 from polymodal.training.checkpoint import (
@@ -232,7 +233,7 @@ def train_multitask(config: DictConfig) -> TrainResult:
     progress = Progress(total_steps, position.step, training.log_every)
     window: dict[str, list[float]] = defaultdict(list)
     combined_losses: list[float] = []
-    while position.step < total_steps:
+    while position.step < total_steps and not training.out_of_time(position.train_seconds):
         started, samples = time.perf_counter(), 0
         step_losses: dict[str, list[torch.Tensor]] = defaultdict(list)
         for micro_batch in range(training.grad_accumulation):
@@ -265,7 +266,8 @@ def train_multitask(config: DictConfig) -> TrainResult:
         rate, lr = samples / max(elapsed, 1e-9), float(scheduler.get_last_lr()[0])
         mean_loss = sum(combined_losses) / len(combined_losses)
         progress.update(position.step, epoch, mean_loss, lr, rate)
-        if position.step % training.log_every == 0 or position.step == total_steps:
+        last_step = position.step == total_steps or training.out_of_time(position.train_seconds)
+        if position.step % training.log_every == 0 or last_step:
             log.append(
                 {
                     "step": position.step,
@@ -282,7 +284,6 @@ def train_multitask(config: DictConfig) -> TrainResult:
             window.clear()
             combined_losses.clear()
 
-        last_step = position.step == total_steps
         links: tuple[str, ...] = ()
         due = (
             position.step % training.eval_every == 0
@@ -328,6 +329,7 @@ def train_multitask(config: DictConfig) -> TrainResult:
         if links:
             save(links)
     progress.close()
+    print_time_limit_stop(training.max_minutes, position.step, total_steps, position.train_seconds)
 
     # ---- final evaluation of every task, with the best (or last) weights
     final = checkpoint_path(run.root, training.final_checkpoint)
@@ -345,7 +347,7 @@ def train_multitask(config: DictConfig) -> TrainResult:
             write_task_evaluation(run, name, split, result, training.final_checkpoint, final_step)
             evaluations[name] = result
         metrics[split] = prefixed(evaluations)
-        log.append({"step": total_steps, "split": f"final/{split}", **metrics[split]})
+        log.append({"step": position.step, "split": f"final/{split}", **metrics[split]})
     rate = position.samples_seen / max(position.train_seconds, 1e-9)
     print_multitask_summary(
         run.root,

@@ -3,7 +3,7 @@ against dataclasses so that a misspelled key is an error, not silently ignored."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from omegaconf import DictConfig
@@ -47,6 +47,11 @@ class TrainingSettings:
     Attributes:
         epochs: passes over the training split (ignored when ``max_steps`` is set).
         max_steps: optimizer steps in all, or ``None`` to use ``epochs``.
+        max_minutes: stop once this much training time has passed — the ``train time`` the
+            summary prints: steps and data loading, not evaluation or checkpoints — then
+            evaluate and save as at the last step (``None``: no limit). The learning-rate
+            schedule still spans ``max_steps``, so a run stopped by time ends before its
+            rate has decayed; the best checkpoint is still the best one validated in time.
         grad_accumulation: batches whose gradients are summed per optimizer step.
         grad_clip: maximum global gradient norm (``None``: no clipping).
         precision: ``fp32`` or ``bf16`` (autocast).
@@ -64,6 +69,7 @@ class TrainingSettings:
 
     epochs: int = 1
     max_steps: int | None = None
+    max_minutes: float | None = None
     grad_accumulation: int = 1
     grad_clip: float | None = 1.0
     precision: str = "fp32"
@@ -76,6 +82,10 @@ class TrainingSettings:
     best_mode: str = "max"
     final_checkpoint: str = "best"
     num_threads: int | None = None
+
+    def out_of_time(self, train_seconds: float) -> bool:
+        """Whether ``max_minutes`` of training have passed."""
+        return self.max_minutes is not None and train_seconds >= 60 * self.max_minutes
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,19 @@ def training_settings(config: DictConfig) -> TrainingSettings:
         raise ConfigError("training.final_checkpoint must be 'best' or 'last'")
     if settings.grad_accumulation < 1:
         raise ConfigError("training.grad_accumulation must be ≥ 1")
+    minutes = settings.max_minutes
+    if isinstance(minutes, str):  # YAML reads 1e-3 (no dot) as text
+        try:
+            settings = replace(settings, max_minutes=float(minutes))
+            minutes = settings.max_minutes
+        except ValueError:
+            pass
+    if minutes is not None and (
+        isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0
+    ):
+        raise ConfigError(
+            f"training.max_minutes must be a positive number of minutes, got {minutes!r}"
+        )
     return settings
 
 

@@ -7,6 +7,17 @@ from pathlib import Path
 from polymodal.training.progress import format_seconds
 
 
+def print_time_limit_stop(
+    max_minutes: float | None, step: int, total_steps: int, train_seconds: float
+) -> None:
+    """Says so when ``training.max_minutes`` ended a run before its last step."""
+    if step < total_steps:
+        print(
+            f"training.max_minutes={max_minutes}: stopped at step {step} of {total_steps} "
+            f"after {format_seconds(train_seconds)} of training"
+        )
+
+
 def format_table(header: list[str], rows: list[list[str]]) -> str:
     """A plain-text table with aligned columns."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]

@@ -31,7 +31,7 @@ from polymodal.recipes.settings import (
     settings_problems,
     training_settings,
 )
-from polymodal.recipes.summary import print_summary
+from polymodal.recipes.summary import print_summary, print_time_limit_stop
 from polymodal.report import write_report
 from polymodal.training.checkpoint import (
     checkpoint_path,
@@ -232,7 +232,7 @@ def train(config: DictConfig) -> TrainResult:
     tuning.set_frozen_modules_to_eval()
     progress = Progress(total_steps, position.step, settings.log_every)
     loss_sum, loss_batches = 0.0, 0
-    while position.step < total_steps:
+    while position.step < total_steps and not settings.out_of_time(position.train_seconds):
         if position.batch_in_epoch >= batch_count:
             position.epoch, position.batch_in_epoch = position.epoch + 1, 0
         sampler.set_position(position.epoch, position.batch_in_epoch * data.batch_size)
@@ -274,7 +274,8 @@ def train(config: DictConfig) -> TrainResult:
             position.samples_seen += group_samples
             rate, lr = group_samples / max(elapsed, 1e-9), float(scheduler.get_last_lr()[0])
             progress.update(position.step, position.epoch, loss_sum / loss_batches, lr, rate)
-            if position.step % settings.log_every == 0 or position.step == total_steps:
+            last_step = position.step == total_steps or settings.out_of_time(position.train_seconds)
+            if position.step % settings.log_every == 0 or last_step:
                 log.append(
                     {
                         "step": position.step,
@@ -287,7 +288,6 @@ def train(config: DictConfig) -> TrainResult:
                 )
                 loss_sum, loss_batches = 0.0, 0
 
-            last_step = position.step == total_steps
             links: tuple[str, ...] = ()
             if last_step or _evaluation_due(position, settings, batch_count):
                 links = ("last", "best")  # without validation, the newest is the best
@@ -326,6 +326,7 @@ def train(config: DictConfig) -> TrainResult:
             if last_step:
                 break
     progress.close()
+    print_time_limit_stop(settings.max_minutes, position.step, total_steps, position.train_seconds)
 
     # ---- final evaluation, with the best (or last) weights
     final = checkpoint_path(run.root, settings.final_checkpoint)
@@ -335,12 +336,12 @@ def train(config: DictConfig) -> TrainResult:
     for split, loader in eval_loaders.items():
         result = evaluate(inputs.model, task, loader, device, batch_transforms, settings.precision)
         write_evaluation(run, split, result, settings.final_checkpoint, final_step)
-        log.append({"step": total_steps, "split": f"final/{split}", **result.metrics})
+        log.append({"step": position.step, "split": f"final/{split}", **result.metrics})
         metrics[split] = result.metrics
     datasets = {"train": train_set, "val": val_set, "test": test_set}
     for split, report in components.skip_reports(datasets).items():
         print(f"data {split}: {report}")
-        log.append({"step": total_steps, "split": f"data/{split}", "skipped": report})
+        log.append({"step": position.step, "split": f"data/{split}", "skipped": report})
     rate = position.samples_seen / max(position.train_seconds, 1e-9)
     print_summary(
         run.root, metrics, position.train_seconds, rate, settings.final_checkpoint, final_step
