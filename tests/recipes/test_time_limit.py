@@ -50,5 +50,5 @@ def test_an_unspent_time_limit_changes_nothing(tmp_path):
 @pytest.mark.parametrize("value", ["0", "-1", "'30m'", "true"])
 def test_a_time_limit_must_be_a_positive_number_of_minutes(value):
     config = load_config("easy_vqa", [f"training.max_minutes={value}"])
-    with pytest.raises(ConfigError, match="training.max_minutes must be a positive number"):
+    with pytest.raises(ConfigError, match=r"training\.max_minutes must be a positive number"):
         training_settings(config)
