@@ -51,6 +51,9 @@ class CrossAttentionFusion(nn.Module):
             (:class:`~polymodal.modules.anchor_distance.AnchorDistanceBias`: "the object
             closest to the red one"); the context encoder must return token positions
             (``ConvImageEncoder(cell_coordinates=True)``).
+        read_anchor: with ``distance_bias``, each layer adds its anchor's (x, y), through a
+            linear map starting at zero, to each query token: where the word's object is,
+            read from the positions themselves.
         return_attentions: put each layer's (B, heads, N_query, N_context) map in the output as
             ``"<query>-><context>/<layer>"``, and with self-attention its (B, heads, N_query,
             N_query) map as ``"<query>/<layer>"`` (settable later as an attribute).
@@ -76,6 +79,7 @@ class CrossAttentionFusion(nn.Module):
         normalize_context: bool = True,
         self_attention: bool = False,
         distance_bias: bool = False,
+        read_anchor: bool = False,
         return_attentions: bool = False,
     ) -> None:
         super().__init__()
@@ -100,6 +104,7 @@ class CrossAttentionFusion(nn.Module):
                 context_dim=input_dims[context],
                 normalize_context=normalize_context,
                 distance_bias=distance_bias,
+                read_anchor=read_anchor,
             )
             for _ in range(num_layers)
         )
