@@ -89,9 +89,11 @@ def test_the_model_leaves_a_shared_field_shared_only_for_a_fusion_that_gathers_i
         "image": torch.randn(2, 3, 16, 16),
         "image_index": torch.tensor([1, 0, 1]),
     }
-    cross = CrossAttentionFusion({"question": 8, "image": 8}, dim=8, num_heads=2)
-    concat = ConcatFusion({"question": 8, "image": 8}, dim=8)
-    for fusion, rows in ((cross, [1, 0, 1]), (concat, None)):
+    widths = {"question": 8, "image": 8}
+    cross = CrossAttentionFusion(widths, dim=8, num_heads=2)
+    gathered_first = CrossAttentionFusion(widths, dim=8, num_heads=2, gathers_shared_rows=False)
+    concat = ConcatFusion(widths, dim=8)
+    for fusion, rows in ((cross, [1, 0, 1]), (gathered_first, None), (concat, None)):
         model = MultimodalModel(encoders, fusion, {"answer": MLPHead(fusion.output_dim, 3)})
         image = model.encode(batch)["image"]
         assert (image.rows.tolist() if image.rows is not None else None) == rows

@@ -54,6 +54,10 @@ class CrossAttentionFusion(nn.Module):
         read_anchor: with ``distance_bias``, each layer adds its anchor's (x, y), through a
             linear map starting at zero, to each query token: where the word's object is,
             read from the positions themselves.
+        gathers_shared_rows: a context shared between samples (one image, several questions)
+            comes once per distinct image and each layer normalises and projects it once per
+            image (``EncoderOutput.rows``); False has the model gather it to one row per
+            sample first — the same result, at more cost.
         return_attentions: put each layer's (B, heads, N_query, N_context) map in the output as
             ``"<query>-><context>/<layer>"``, and with self-attention its (B, heads, N_query,
             N_query) map as ``"<query>/<layer>"`` (settable later as an attribute).
@@ -80,6 +84,7 @@ class CrossAttentionFusion(nn.Module):
         self_attention: bool = False,
         distance_bias: bool = False,
         read_anchor: bool = False,
+        gathers_shared_rows: bool = True,
         return_attentions: bool = False,
     ) -> None:
         super().__init__()
@@ -116,12 +121,9 @@ class CrossAttentionFusion(nn.Module):
         )
         self.final_norm = nn.LayerNorm(dim) if norm_first else None
         self.return_attentions = return_attentions
+        self.gathers_shared_rows = gathers_shared_rows
         self.output_dim = dim
         init_transformer_weights(self)
-
-    #: A shared context (one image, several questions) comes once per distinct image, and
-    #: each layer normalises and projects it once per image (``EncoderOutput.rows``).
-    gathers_shared_rows = True
 
     def forward(self, encoded: Mapping[str, EncoderOutput]) -> FusionOutput:
         check_modalities(encoded, self.input_dims, type(self).__name__)
