@@ -184,3 +184,14 @@ def test_an_attention_head_as_the_anchor_head_is_left_unbiased() -> None:
     assert anchored.bias[:, 1].abs().max() == 0 and anchored.bias[:, 0].abs().max() > 0
     with pytest.raises(ValueError, match="anchor_head=2 is not one of the 2 heads"):
         CrossAttentionLayer(8, 2, distance_bias=True, anchor_head=2)
+
+
+def test_a_negative_initial_slope_starts_every_head_near_the_anchor() -> None:
+    bias = AnchorDistanceBias(dim=2, num_heads=3, context_dim=4, anchor_dim=4, initial_slope=-2.0)
+    pointing = _pointing_at(0, [0.0])
+    bias.query.load_state_dict(pointing.query.state_dict())
+    bias.key.load_state_dict(pointing.key.state_dict())
+    scores = bias(torch.zeros(1, 1, 2), CONTEXT, POSITIONS).bias
+    distances = torch.tensor([0.0, 1.0, 1.0, 1.0])  # from token 0
+    for head in range(3):
+        torch.testing.assert_close(scores[0, head, 0], -2.0 * distances, atol=1e-3, rtol=0)

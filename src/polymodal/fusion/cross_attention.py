@@ -56,6 +56,8 @@ class CrossAttentionFusion(nn.Module):
             read from the positions themselves.
         anchor_head: with ``distance_bias``, the attention head whose place is each layer's
             anchor (left unbiased itself), instead of an anchor head of the bias's own.
+        initial_slope: with ``distance_bias``, each biased head's distance slope at the
+            start: 0 starts as without the bias, negative starts near the anchor.
         gathers_shared_rows: a context shared between samples (one image, several questions)
             comes once per distinct image and each layer normalises and projects it once per
             image (``EncoderOutput.rows``); False has the model gather it to one row per
@@ -87,6 +89,7 @@ class CrossAttentionFusion(nn.Module):
         distance_bias: bool = False,
         read_anchor: bool = False,
         anchor_head: int | None = None,
+        initial_slope: float = 0.0,
         gathers_shared_rows: bool = True,
         return_attentions: bool = False,
     ) -> None:
@@ -114,6 +117,7 @@ class CrossAttentionFusion(nn.Module):
                 distance_bias=distance_bias,
                 read_anchor=read_anchor,
                 anchor_head=anchor_head,
+                initial_slope=initial_slope,
             )
             for _ in range(num_layers)
         )

@@ -47,6 +47,10 @@ class AnchorDistanceBias(nn.Module):
         gain: the factor on β.
         anchor_head: the attention head that finds the anchor (unbiased itself), or ``None``
             for an anchor head of the bias's own.
+        initial_slope: β of every biased head at the start (its ``slope_bias``); 0 starts as
+            a layer without the bias. A negative value starts every head attending near its
+            query's anchor, so the anchor head is taught from the first step by whatever the
+            query wants to attend to, rather than only once a slope has moved.
 
     Shapes:
         hidden: (B, N_q, dim), context: (B, N_k, context_dim), positions: (B, N_k, P),
@@ -65,6 +69,7 @@ class AnchorDistanceBias(nn.Module):
         anchor_dim: int | None = None,
         gain: float = 10.0,
         anchor_head: int | None = None,
+        initial_slope: float = 0.0,
     ) -> None:
         super().__init__()
         if anchor_head is not None and not 0 <= anchor_head < num_heads:
@@ -79,10 +84,11 @@ class AnchorDistanceBias(nn.Module):
             biased[anchor_head] = 0.0
         self.biased_heads: torch.Tensor
         self.register_buffer("biased_heads", biased, persistent=False)
-        # β = gain · (x W + b), zero at the start. Plain parameters rather than an nn.Linear,
-        # so that the transformer initialisation of an enclosing fusion leaves them at zero.
+        # β = gain · (x W + b), initial_slope at the start. Plain parameters rather than an
+        # nn.Linear, so that the transformer initialisation of an enclosing fusion leaves them
+        # as set.
         self.slope_weight = nn.Parameter(torch.zeros(dim, num_heads))
-        self.slope_bias = nn.Parameter(torch.zeros(num_heads))
+        self.slope_bias = nn.Parameter(torch.full((num_heads,), initial_slope / gain))
         self.gain = gain
         self.last_anchors: torch.Tensor | None = None
 

@@ -48,6 +48,8 @@ class CrossAttentionLayer(nn.Module):
         anchor_head: with ``distance_bias``, the attention head whose place is the anchor
             (left unbiased itself), or ``None`` for an anchor head of the bias's own
             (:class:`~polymodal.modules.anchor_distance.AnchorDistanceBias`).
+        initial_slope: with ``distance_bias``, each biased head's slope at the start (0:
+            the layer starts as one without the bias; negative: near the anchor first).
 
     Shapes:
         hidden: (B, N_q, D); context: (B, N_k, context_dim); context_mask: (B, N_k) bool;
@@ -73,6 +75,7 @@ class CrossAttentionLayer(nn.Module):
         read_anchor: bool = False,
         position_dim: int = 2,
         anchor_head: int | None = None,
+        initial_slope: float = 0.0,
     ) -> None:
         super().__init__()
         if read_anchor and not distance_bias:
@@ -93,7 +96,9 @@ class CrossAttentionLayer(nn.Module):
         self.ffn_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
         self.dropout = nn.Dropout(dropout)
         self.distance_bias = (
-            AnchorDistanceBias(dim, num_heads, context_dim, anchor_head=anchor_head)
+            AnchorDistanceBias(
+                dim, num_heads, context_dim, anchor_head=anchor_head, initial_slope=initial_slope
+            )
             if distance_bias
             else None
         )
