@@ -36,8 +36,7 @@ def encoded_pair(padded_context: bool):
 
 @pytest.mark.parametrize("norm_first", [True, False])
 @pytest.mark.parametrize("padded_context", [False, True])
-@pytest.mark.parametrize("anchor_head", [None, 1])
-def test_shared_context_gives_what_a_gathered_one_gives(norm_first, padded_context, anchor_head):
+def test_shared_context_gives_what_a_gathered_one_gives(norm_first, padded_context):
     torch.manual_seed(0)
     fusion = CrossAttentionFusion(
         WIDTHS,
@@ -48,7 +47,6 @@ def test_shared_context_gives_what_a_gathered_one_gives(norm_first, padded_conte
         dropout=0.0,
         norm_first=norm_first,
         distance_bias=True,
-        anchor_head=anchor_head,
         return_attentions=True,
     )
     with torch.no_grad():  # slopes start at zero: give the distance bias something to do

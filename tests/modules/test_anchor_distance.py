@@ -164,34 +164,3 @@ def test_a_read_anchor_starts_at_zero_and_needs_the_bias() -> None:
     )
     with pytest.raises(ValueError, match="needs distance_bias=True"):
         CrossAttentionLayer(8, 2, read_anchor=True)
-
-
-def test_an_attention_head_as_the_anchor_head_is_left_unbiased() -> None:
-    torch.manual_seed(0)
-    layer = CrossAttentionLayer(8, 2, context_dim=4, distance_bias=True, anchor_head=1)
-    assert layer.distance_bias.query is None and layer.distance_bias.key is None
-    with torch.no_grad():
-        layer.distance_bias.slope_weight.normal_()
-    hidden, context = torch.randn(2, 3, 8), torch.randn(2, 5, 4)
-    positions = torch.rand(2, 5, 2) * 2 - 1
-    weights = layer(hidden, context, positions=positions, return_weights=True)[1]
-    queries, keys = layer.attention_norm(hidden), layer.context_norm(context)
-    scores = layer.attention.head_scores(queries, keys, 1)
-    # Head 1 attends as it would without the bias, and its place is the anchor.
-    torch.testing.assert_close(weights[:, 1], scores.softmax(-1))
-    anchored = layer._bias(queries, keys, positions, None, None)
-    torch.testing.assert_close(anchored.anchors, scores.softmax(-1) @ positions)
-    assert anchored.bias[:, 1].abs().max() == 0 and anchored.bias[:, 0].abs().max() > 0
-    with pytest.raises(ValueError, match="anchor_head=2 is not one of the 2 heads"):
-        CrossAttentionLayer(8, 2, distance_bias=True, anchor_head=2)
-
-
-def test_a_negative_initial_slope_starts_every_head_near_the_anchor() -> None:
-    bias = AnchorDistanceBias(dim=2, num_heads=3, context_dim=4, anchor_dim=4, initial_slope=-2.0)
-    pointing = _pointing_at(0, [0.0])
-    bias.query.load_state_dict(pointing.query.state_dict())
-    bias.key.load_state_dict(pointing.key.state_dict())
-    scores = bias(torch.zeros(1, 1, 2), CONTEXT, POSITIONS).bias
-    distances = torch.tensor([0.0, 1.0, 1.0, 1.0])  # from token 0
-    for head in range(3):
-        torch.testing.assert_close(scores[0, head, 0], -2.0 * distances, atol=3e-3, rtol=0)

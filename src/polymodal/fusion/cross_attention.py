@@ -54,10 +54,6 @@ class CrossAttentionFusion(nn.Module):
         read_anchor: with ``distance_bias``, each layer adds its anchor's (x, y), through a
             linear map starting at zero, to each query token: where the word's object is,
             read from the positions themselves.
-        anchor_head: with ``distance_bias``, the attention head whose place is each layer's
-            anchor (left unbiased itself), instead of an anchor head of the bias's own.
-        initial_slope: with ``distance_bias``, each biased head's distance slope at the
-            start: 0 starts as without the bias, negative starts near the anchor.
         gathers_shared_rows: a context shared between samples (one image, several questions)
             comes once per distinct image and each layer normalises and projects it once per
             image (``EncoderOutput.rows``); False has the model gather it to one row per
@@ -88,8 +84,6 @@ class CrossAttentionFusion(nn.Module):
         self_attention: bool = False,
         distance_bias: bool = False,
         read_anchor: bool = False,
-        anchor_head: int | None = None,
-        initial_slope: float = 0.0,
         gathers_shared_rows: bool = True,
         return_attentions: bool = False,
     ) -> None:
@@ -116,8 +110,6 @@ class CrossAttentionFusion(nn.Module):
                 normalize_context=normalize_context,
                 distance_bias=distance_bias,
                 read_anchor=read_anchor,
-                anchor_head=anchor_head,
-                initial_slope=initial_slope,
             )
             for _ in range(num_layers)
         )

@@ -32,25 +32,12 @@ class AnchorDistanceBias(nn.Module):
     scales β so that a learning rate of ~1e-3 can reach the slopes that tell two distances a
     few pixels apart (with positions in [−1, 1] on a 75-pixel image, 2 pixels are 0.053).
 
-    With ``anchor_head=h`` the anchor head is not one of its own but head h of the attention
-    the bias is added to — its scores before any bias come in as ``anchor_scores`` — and head
-    h itself is left unbiased. That head's values reach the output, so it learns to find
-    what a word names (a colour's object) for every question that reads the object, not only
-    through the slopes, which start at zero: a separate anchor head gets no gradient until a
-    slope has moved, and may find nothing for thousands of steps (docs/fusion.md, item 16).
-
     Args:
         dim: width of the queries.
         context_dim: width of the tokens (default ``dim``).
         num_heads: heads of the attention the bias is added to.
         anchor_dim: width of the anchor head's queries and keys (default ``dim // num_heads``).
         gain: the factor on β.
-        anchor_head: the attention head that finds the anchor (unbiased itself), or ``None``
-            for an anchor head of the bias's own.
-        initial_slope: β of every biased head at the start (its ``slope_bias``); 0 starts as
-            a layer without the bias. A negative value starts every head attending near its
-            query's anchor, so the anchor head is taught from the first step by whatever the
-            query wants to attend to, rather than only once a slope has moved.
 
     Shapes:
         hidden: (B, N_q, dim), context: (B, N_k, context_dim), positions: (B, N_k, P),
@@ -68,27 +55,15 @@ class AnchorDistanceBias(nn.Module):
         context_dim: int | None = None,
         anchor_dim: int | None = None,
         gain: float = 10.0,
-        anchor_head: int | None = None,
-        initial_slope: float = 0.0,
     ) -> None:
         super().__init__()
-        if anchor_head is not None and not 0 <= anchor_head < num_heads:
-            raise ValueError(f"anchor_head={anchor_head} is not one of the {num_heads} heads")
-        self.anchor_head = anchor_head
         anchor_dim = anchor_dim or max(1, dim // num_heads)
-        self.query = nn.Linear(dim, anchor_dim) if anchor_head is None else None
-        self.key = nn.Linear(context_dim or dim, anchor_dim) if anchor_head is None else None
-        # 1 for the heads the bias applies to: all but the anchor head.
-        biased = torch.ones(num_heads)
-        if anchor_head is not None:
-            biased[anchor_head] = 0.0
-        self.biased_heads: torch.Tensor
-        self.register_buffer("biased_heads", biased, persistent=False)
-        # β = gain · (x W + b), initial_slope at the start. Plain parameters rather than an
-        # nn.Linear, so that the transformer initialisation of an enclosing fusion leaves them
-        # as set.
+        self.query = nn.Linear(dim, anchor_dim)
+        self.key = nn.Linear(context_dim or dim, anchor_dim)
+        # β = gain · (x W + b), zero at the start. Plain parameters rather than an nn.Linear,
+        # so that the transformer initialisation of an enclosing fusion leaves them at zero.
         self.slope_weight = nn.Parameter(torch.zeros(dim, num_heads))
-        self.slope_bias = nn.Parameter(torch.full((num_heads,), initial_slope / gain))
+        self.slope_bias = nn.Parameter(torch.zeros(num_heads))
         self.gain = gain
         self.last_anchors: torch.Tensor | None = None
 
@@ -99,27 +74,16 @@ class AnchorDistanceBias(nn.Module):
         positions: torch.Tensor,
         context_mask: torch.Tensor | None = None,
         context_rows: torch.Tensor | None = None,
-        anchor_scores: torch.Tensor | None = None,
     ) -> AnchoredBias:
-        """``anchor_scores`` (B, N_q, N_k): the anchor head's scores, with ``anchor_head``."""
         if positions.shape[:2] != context.shape[:2]:
             raise ValueError(
                 f"positions {tuple(positions.shape)} do not match the context's "
                 f"{tuple(context.shape[:2])} tokens"
             )
+        query, key = self.query(hidden), self.key(context)
         if context_rows is not None:
-            positions = positions[context_rows]
-        if self.query is None or self.key is None:
-            if anchor_scores is None:
-                raise ValueError(
-                    f"anchor_head={self.anchor_head}: the bias needs that head's anchor_scores"
-                )
-            scores = anchor_scores
-        else:
-            query, key = self.query(hidden), self.key(context)
-            if context_rows is not None:
-                key = key[context_rows]
-            scores = query @ key.transpose(1, 2) * query.shape[-1] ** -0.5  # (B, N_q, N_k)
+            key, positions = key[context_rows], positions[context_rows]
+        scores = query @ key.transpose(1, 2) * query.shape[-1] ** -0.5  # (B, N_q, N_k)
         if context_mask is not None:
             scores = scores.masked_fill(~context_mask[:, None, :], -torch.inf)
         anchors = scores.softmax(dim=-1) @ positions  # (B, N_q, P)
@@ -127,5 +91,5 @@ class AnchorDistanceBias(nn.Module):
         # ‖p_j − a_i‖, kept differentiable at zero distance.
         offsets = positions[:, None, :, :] - anchors[:, :, None, :]  # (B, N_q, N_k, P)
         distances = (offsets.square().sum(dim=-1) + 1e-6).sqrt()
-        slopes = self.gain * (hidden @ self.slope_weight + self.slope_bias) * self.biased_heads
+        slopes = self.gain * (hidden @ self.slope_weight + self.slope_bias)  # (B, N_q, H)
         return AnchoredBias(slopes.permute(0, 2, 1)[..., None] * distances[:, None], anchors)

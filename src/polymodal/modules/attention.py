@@ -134,26 +134,6 @@ class MultiHeadAttention(nn.Module):
         packed = F.linear(hidden, weight, bias).view(batch, length, 3, self.num_heads, -1)
         return packed.permute(2, 0, 3, 1, 4).unbind(0)  # 3 × (B, H, N, d_head)
 
-    def head_scores(
-        self,
-        hidden: torch.Tensor,
-        context: torch.Tensor,
-        head: int,
-        context_rows: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """One head's scores q · k / √d_head before any mask or bias: (B, N_q, N_k). Only
-        that head's slice of the query and key projections is computed."""
-        rows = slice(head * self.head_dim, (head + 1) * self.head_dim)
-
-        def project(linear: nn.Linear, inputs: torch.Tensor) -> torch.Tensor:
-            bias = None if linear.bias is None else linear.bias[rows]
-            return F.linear(inputs, linear.weight[rows], bias)
-
-        query, key = project(self.query, hidden), project(self.key, context)
-        if context_rows is not None:
-            key = key[context_rows]
-        return query @ key.transpose(1, 2) * self.head_dim**-0.5
-
     def forward(
         self,
         hidden: torch.Tensor,

@@ -45,11 +45,6 @@ class CrossAttentionLayer(nn.Module):
             read straight from the token positions rather than through the tokens'
             features, normalisation and value projection.
         position_dim: width P of the positions (with ``read_anchor``).
-        anchor_head: with ``distance_bias``, the attention head whose place is the anchor
-            (left unbiased itself), or ``None`` for an anchor head of the bias's own
-            (:class:`~polymodal.modules.anchor_distance.AnchorDistanceBias`).
-        initial_slope: with ``distance_bias``, each biased head's slope at the start (0:
-            the layer starts as one without the bias; negative: near the anchor first).
 
     Shapes:
         hidden: (B, N_q, D); context: (B, N_k, context_dim); context_mask: (B, N_k) bool;
@@ -74,8 +69,6 @@ class CrossAttentionLayer(nn.Module):
         distance_bias: bool = False,
         read_anchor: bool = False,
         position_dim: int = 2,
-        anchor_head: int | None = None,
-        initial_slope: float = 0.0,
     ) -> None:
         super().__init__()
         if read_anchor and not distance_bias:
@@ -96,11 +89,7 @@ class CrossAttentionLayer(nn.Module):
         self.ffn_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
         self.dropout = nn.Dropout(dropout)
         self.distance_bias = (
-            AnchorDistanceBias(
-                dim, num_heads, context_dim, anchor_head=anchor_head, initial_slope=initial_slope
-            )
-            if distance_bias
-            else None
+            AnchorDistanceBias(dim, num_heads, context_dim) if distance_bias else None
         )
         # A plain parameter, so that the transformer initialisation of an enclosing fusion
         # leaves it at zero: the layer starts as one that does not read its anchor.
@@ -165,12 +154,4 @@ class CrossAttentionLayer(nn.Module):
                 "tokens' positions: none were given (the context encoder must return them, e.g. "
                 "ConvImageEncoder(cell_coordinates=True))"
             )
-        head = self.distance_bias.anchor_head
-        anchor_scores = (
-            None
-            if head is None
-            else self.attention.head_scores(queries, context, head, context_rows)
-        )
-        return self.distance_bias(
-            queries, context, positions, context_mask, context_rows, anchor_scores
-        )
+        return self.distance_bias(queries, context, positions, context_mask, context_rows)
