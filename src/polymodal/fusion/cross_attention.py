@@ -51,9 +51,6 @@ class CrossAttentionFusion(nn.Module):
             (:class:`~polymodal.modules.anchor_distance.AnchorDistanceBias`: "the object
             closest to the red one"); the context encoder must return token positions
             (``ConvImageEncoder(cell_coordinates=True)``).
-        read_anchor: with ``distance_bias``, each layer adds its anchor's (x, y), through a
-            linear map starting at zero, to each query token: where the word's object is,
-            read from the positions themselves.
         gathers_shared_rows: a context shared between samples (one image, several questions)
             comes once per distinct image and each layer normalises and projects it once per
             image (``EncoderOutput.rows``); False has the model gather it to one row per
@@ -83,7 +80,6 @@ class CrossAttentionFusion(nn.Module):
         normalize_context: bool = True,
         self_attention: bool = False,
         distance_bias: bool = False,
-        read_anchor: bool = False,
         gathers_shared_rows: bool = True,
         return_attentions: bool = False,
     ) -> None:
@@ -109,7 +105,6 @@ class CrossAttentionFusion(nn.Module):
                 context_dim=input_dims[context],
                 normalize_context=normalize_context,
                 distance_bias=distance_bias,
-                read_anchor=read_anchor,
             )
             for _ in range(num_layers)
         )

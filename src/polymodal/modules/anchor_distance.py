@@ -11,17 +11,8 @@ head adds β · |p_token − p_anchor| to its scores, β read from the query —
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import torch
 from torch import nn
-
-
-class AnchoredBias(NamedTuple):
-    """The bias (B, num_heads, N_q, N_k) and the anchors it measured from (B, N_q, P)."""
-
-    bias: torch.Tensor
-    anchors: torch.Tensor
 
 
 class AnchorDistanceBias(nn.Module):
@@ -41,9 +32,8 @@ class AnchorDistanceBias(nn.Module):
 
     Shapes:
         hidden: (B, N_q, dim), context: (B, N_k, context_dim), positions: (B, N_k, P),
-        context_mask: (B, N_k) bool or None → :class:`AnchoredBias`: bias (B, num_heads,
-        N_q, N_k) and anchors (B, N_q, P); the anchors are also kept, detached, in
-        ``last_anchors`` for inspection. With ``context_rows`` (B,)
+        context_mask: (B, N_k) bool or None → bias (B, num_heads, N_q, N_k); the anchors
+        (B, N_q, P) are kept in ``last_anchors`` for inspection. With ``context_rows`` (B,)
         long, ``context`` and ``positions`` have one row per distinct context (B_distinct,
         ...) and query row b reads row ``context_rows[b]`` (the mask is per query row).
     """
@@ -74,7 +64,7 @@ class AnchorDistanceBias(nn.Module):
         positions: torch.Tensor,
         context_mask: torch.Tensor | None = None,
         context_rows: torch.Tensor | None = None,
-    ) -> AnchoredBias:
+    ) -> torch.Tensor:
         if positions.shape[:2] != context.shape[:2]:
             raise ValueError(
                 f"positions {tuple(positions.shape)} do not match the context's "
@@ -92,4 +82,4 @@ class AnchorDistanceBias(nn.Module):
         offsets = positions[:, None, :, :] - anchors[:, :, None, :]  # (B, N_q, N_k, P)
         distances = (offsets.square().sum(dim=-1) + 1e-6).sqrt()
         slopes = self.gain * (hidden @ self.slope_weight + self.slope_bias)  # (B, N_q, H)
-        return AnchoredBias(slopes.permute(0, 2, 1)[..., None] * distances[:, None], anchors)
+        return slopes.permute(0, 2, 1)[..., None] * distances[:, None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from polymodal.modules.anchor_distance import AnchorDistanceBias, AnchoredBias
+from polymodal.modules.anchor_distance import AnchorDistanceBias
 from polymodal.modules.attention import MultiHeadAttention
 from polymodal.modules.feed_forward import FeedForward
 from polymodal.modules.transformer import LayerOutput
@@ -40,11 +40,6 @@ class CrossAttentionLayer(nn.Module):
             the attention scores: each query finds an anchor token, and each head learns how
             its scores rise or fall with a token's distance from it. ``forward`` then needs
             the context tokens' ``positions``.
-        read_anchor: with ``distance_bias``, add the anchor's place to each query's stream
-            (a linear map of its (x, y), starting at zero): where the word's object lies,
-            read straight from the token positions rather than through the tokens'
-            features, normalisation and value projection.
-        position_dim: width P of the positions (with ``read_anchor``).
 
     Shapes:
         hidden: (B, N_q, D); context: (B, N_k, context_dim); context_mask: (B, N_k) bool;
@@ -67,14 +62,8 @@ class CrossAttentionLayer(nn.Module):
         context_dim: int | None = None,
         normalize_context: bool = True,
         distance_bias: bool = False,
-        read_anchor: bool = False,
-        position_dim: int = 2,
     ) -> None:
         super().__init__()
-        if read_anchor and not distance_bias:
-            raise ValueError(
-                "read_anchor=True reads the distance bias's anchor: it needs distance_bias=True"
-            )
         self.norm_first = norm_first
         self.attention = MultiHeadAttention(
             dim, num_heads, attention_dropout, context_dim=context_dim
@@ -91,9 +80,6 @@ class CrossAttentionLayer(nn.Module):
         self.distance_bias = (
             AnchorDistanceBias(dim, num_heads, context_dim) if distance_bias else None
         )
-        # A plain parameter, so that the transformer initialisation of an enclosing fusion
-        # leaves it at zero: the layer starts as one that does not read its anchor.
-        self.anchor_readout = nn.Parameter(torch.zeros(position_dim, dim)) if read_anchor else None
 
     def forward(
         self,
@@ -106,37 +92,28 @@ class CrossAttentionLayer(nn.Module):
     ) -> LayerOutput:
         if self.norm_first:
             queries, context = self.attention_norm(hidden), self.context_norm(context)
-            anchored = self._bias(queries, context, positions, context_mask, context_rows)
             attended = self.attention(
                 queries,
                 context,
                 key_padding_mask=context_mask,
                 return_weights=return_weights,
-                bias=None if anchored is None else anchored.bias,
+                bias=self._bias(queries, context, positions, context_mask, context_rows),
                 context_rows=context_rows,
             )
-            hidden = hidden + self.dropout(attended.output) + self._read(anchored)
+            hidden = hidden + self.dropout(attended.output)
             hidden = hidden + self.feed_forward(self.ffn_norm(hidden))
         else:
-            anchored = self._bias(hidden, context, positions, context_mask, context_rows)
             attended = self.attention(
                 hidden,
                 context,
                 key_padding_mask=context_mask,
                 return_weights=return_weights,
-                bias=None if anchored is None else anchored.bias,
+                bias=self._bias(hidden, context, positions, context_mask, context_rows),
                 context_rows=context_rows,
             )
-            hidden = self.attention_norm(
-                hidden + self.dropout(attended.output) + self._read(anchored)
-            )
+            hidden = self.attention_norm(hidden + self.dropout(attended.output))
             hidden = self.ffn_norm(hidden + self.feed_forward(hidden))
         return LayerOutput(hidden, attended.weights)
-
-    def _read(self, anchored: AnchoredBias | None) -> torch.Tensor | float:
-        if self.anchor_readout is None or anchored is None:
-            return 0.0
-        return anchored.anchors @ self.anchor_readout
 
     def _bias(
         self,
@@ -145,7 +122,7 @@ class CrossAttentionLayer(nn.Module):
         positions: torch.Tensor | None,
         context_mask: torch.Tensor | None,
         context_rows: torch.Tensor | None,
-    ) -> AnchoredBias | None:
+    ) -> torch.Tensor | None:
         if self.distance_bias is None:
             return None
         if positions is None:
