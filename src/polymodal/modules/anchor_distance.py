@@ -72,7 +72,10 @@ class AnchorDistanceBias(nn.Module):
             )
         query, key = self.query(hidden), self.key(context)
         if context_rows is not None:
-            key, positions = key[context_rows], positions[context_rows]
+            key, positions = (
+                key.index_select(0, context_rows),
+                positions.index_select(0, context_rows),
+            )
         scores = query @ key.transpose(1, 2) * query.shape[-1] ** -0.5  # (B, N_q, N_k)
         if context_mask is not None:
             scores = scores.masked_fill(~context_mask[:, None, :], -torch.inf)

@@ -134,6 +134,21 @@ class MultiHeadAttention(nn.Module):
         packed = F.linear(hidden, weight, bias).view(batch, length, 3, self.num_heads, -1)
         return packed.permute(2, 0, 3, 1, 4).unbind(0)  # 3 × (B, H, N, d_head)
 
+    def _project_context(
+        self, context: torch.Tensor, rows: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values as one matrix product, gathered to ``rows`` in one copy."""
+        weight = torch.cat([self.key.weight, self.value.weight])
+        bias = None
+        if self.key.bias is not None:
+            assert self.value.bias is not None
+            bias = torch.cat([self.key.bias, self.value.bias])
+        packed = F.linear(context, weight, bias)
+        if rows is not None:
+            packed = packed.index_select(0, rows)
+        keys, values = packed.chunk(2, dim=-1)
+        return keys, values
+
     def forward(
         self,
         hidden: torch.Tensor,
@@ -163,11 +178,8 @@ class MultiHeadAttention(nn.Module):
         if context is None:
             query, key, value = self._project_self(hidden)
         else:
-            keys, values = self.key(context), self.value(context)
-            if context_rows is not None:
-                keys, values = keys[context_rows], values[context_rows]
             query = self._split_heads(self.query(hidden))
-            key, value = self._split_heads(keys), self._split_heads(values)
+            key, value = map(self._split_heads, self._project_context(context, context_rows))
         num_queries, num_keys = query.shape[-2], key.shape[-2]
         # The fused kernel has a cheaper causal path of its own when nothing else is masked.
         fused_causal = causal and key_padding_mask is None and num_queries == num_keys
