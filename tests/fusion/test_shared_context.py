@@ -36,7 +36,10 @@ def encoded_pair(padded_context: bool):
 
 @pytest.mark.parametrize("norm_first", [True, False])
 @pytest.mark.parametrize("padded_context", [False, True])
-def test_shared_context_gives_what_a_gathered_one_gives(norm_first, padded_context):
+@pytest.mark.parametrize("anchor_from_heads", [False, True])
+def test_shared_context_gives_what_a_gathered_one_gives(
+    norm_first, padded_context, anchor_from_heads
+):
     torch.manual_seed(0)
     fusion = CrossAttentionFusion(
         WIDTHS,
@@ -47,6 +50,7 @@ def test_shared_context_gives_what_a_gathered_one_gives(norm_first, padded_conte
         dropout=0.0,
         norm_first=norm_first,
         distance_bias=True,
+        anchor_from_heads=anchor_from_heads,
         return_attentions=True,
     )
     with torch.no_grad():  # slopes start at zero: give the distance bias something to do

@@ -129,3 +129,17 @@ def test_the_fusion_reads_the_positions_the_encoder_gives() -> None:
     assert selected.positions is not None and selected.positions.shape == (3, 4, 2)
     torch.testing.assert_close(selected.positions[0], 2 * POSITIONS[0])
     torch.testing.assert_close(selected.positions[2], POSITIONS[0])
+
+
+def test_an_anchor_from_heads_starts_at_the_mean_of_their_places() -> None:
+    torch.manual_seed(0)
+    layer = CrossAttentionLayer(8, 2, context_dim=4, distance_bias=True, anchor_from_heads=True)
+    assert layer.distance_bias.query is None
+    hidden, context = torch.randn(2, 3, 8), torch.randn(2, 5, 4)
+    positions = torch.rand(2, 5, 2) * 2 - 1
+    weights = layer(hidden, context, positions=positions, return_weights=True)[1]
+    # Slopes at zero: the attention is unbiased, and the anchor is the mean of its heads' places.
+    expected = (weights @ positions[:, None]).mean(dim=1)
+    torch.testing.assert_close(layer.distance_bias.last_anchors, expected)
+    with pytest.raises(ValueError, match="needs the attention's head_scores"):
+        layer.distance_bias(hidden, context, positions)

@@ -51,6 +51,8 @@ class CrossAttentionFusion(nn.Module):
             (:class:`~polymodal.modules.anchor_distance.AnchorDistanceBias`: "the object
             closest to the red one"); the context encoder must return token positions
             (``ConvImageEncoder(cell_coordinates=True)``).
+        anchor_from_heads: with ``distance_bias``, each layer's anchor is where its own heads
+            look (a learned mixture of their attention), not an anchor head of the bias's own.
         gathers_shared_rows: a context shared between samples (one image, several questions)
             comes once per distinct image and each layer normalises and projects it once per
             image (``EncoderOutput.rows``); False has the model gather it to one row per
@@ -80,6 +82,7 @@ class CrossAttentionFusion(nn.Module):
         normalize_context: bool = True,
         self_attention: bool = False,
         distance_bias: bool = False,
+        anchor_from_heads: bool = False,
         gathers_shared_rows: bool = True,
         return_attentions: bool = False,
     ) -> None:
@@ -105,6 +108,7 @@ class CrossAttentionFusion(nn.Module):
                 context_dim=input_dims[context],
                 normalize_context=normalize_context,
                 distance_bias=distance_bias,
+                anchor_from_heads=anchor_from_heads,
             )
             for _ in range(num_layers)
         )

@@ -29,6 +29,12 @@ class AnchorDistanceBias(nn.Module):
         num_heads: heads of the attention the bias is added to.
         anchor_dim: width of the anchor head's queries and keys (default ``dim // num_heads``).
         gain: the factor on β.
+        anchor_from_heads: the anchor is where the attention's own heads look, before the
+            bias — a learned mixture of their attention, equal at the start — instead of where
+            an anchor head of its own looks. The attention's heads learn to find what a word
+            names from every question that reads the object (the values), while an anchor
+            head of its own learns only through the slopes, which start at zero; the
+            heads' scores then come in as ``head_scores``.
 
     Shapes:
         hidden: (B, N_q, dim), context: (B, N_k, context_dim), positions: (B, N_k, P),
@@ -45,11 +51,15 @@ class AnchorDistanceBias(nn.Module):
         context_dim: int | None = None,
         anchor_dim: int | None = None,
         gain: float = 10.0,
+        anchor_from_heads: bool = False,
     ) -> None:
         super().__init__()
         anchor_dim = anchor_dim or max(1, dim // num_heads)
-        self.query = nn.Linear(dim, anchor_dim)
-        self.key = nn.Linear(context_dim or dim, anchor_dim)
+        self.anchor_from_heads = anchor_from_heads
+        self.query = None if anchor_from_heads else nn.Linear(dim, anchor_dim)
+        self.key = None if anchor_from_heads else nn.Linear(context_dim or dim, anchor_dim)
+        # The heads' shares of the anchor, softmax(head_mixture): equal at the start.
+        self.head_mixture = nn.Parameter(torch.zeros(num_heads)) if anchor_from_heads else None
         # β = gain · (x W + b), zero at the start. Plain parameters rather than an nn.Linear,
         # so that the transformer initialisation of an enclosing fusion leaves them at zero.
         self.slope_weight = nn.Parameter(torch.zeros(dim, num_heads))
@@ -64,22 +74,35 @@ class AnchorDistanceBias(nn.Module):
         positions: torch.Tensor,
         context_mask: torch.Tensor | None = None,
         context_rows: torch.Tensor | None = None,
+        head_scores: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        """``head_scores`` (B, H, N_q, N_k): the attention's scores before the bias, with
+        ``anchor_from_heads``."""
         if positions.shape[:2] != context.shape[:2]:
             raise ValueError(
                 f"positions {tuple(positions.shape)} do not match the context's "
                 f"{tuple(context.shape[:2])} tokens"
             )
-        query, key = self.query(hidden), self.key(context)
         if context_rows is not None:
-            key, positions = (
-                key.index_select(0, context_rows),
-                positions.index_select(0, context_rows),
-            )
-        scores = query @ key.transpose(1, 2) * query.shape[-1] ** -0.5  # (B, N_q, N_k)
-        if context_mask is not None:
-            scores = scores.masked_fill(~context_mask[:, None, :], -torch.inf)
-        anchors = scores.softmax(dim=-1) @ positions  # (B, N_q, P)
+            positions = positions.index_select(0, context_rows)
+        mask = None if context_mask is None else ~context_mask[:, None, :]
+        if self.head_mixture is not None:
+            if head_scores is None:
+                raise ValueError("anchor_from_heads=True needs the attention's head_scores")
+            if mask is not None:
+                head_scores = head_scores.masked_fill(mask[:, None], -torch.inf)
+            shares = self.head_mixture.softmax(dim=0)[None, :, None, None]
+            weights = (head_scores.softmax(dim=-1) * shares).sum(dim=1)  # (B, N_q, N_k)
+        else:
+            assert self.query is not None and self.key is not None
+            query, key = self.query(hidden), self.key(context)
+            if context_rows is not None:
+                key = key.index_select(0, context_rows)
+            scores = query @ key.transpose(1, 2) * query.shape[-1] ** -0.5  # (B, N_q, N_k)
+            if mask is not None:
+                scores = scores.masked_fill(mask, -torch.inf)
+            weights = scores.softmax(dim=-1)
+        anchors = weights @ positions  # (B, N_q, P)
         self.last_anchors = anchors.detach()
         # ‖p_j − a_i‖, kept differentiable at zero distance.
         offsets = positions[:, None, :, :] - anchors[:, :, None, :]  # (B, N_q, N_k, P)

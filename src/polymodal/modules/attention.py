@@ -149,6 +149,14 @@ class MultiHeadAttention(nn.Module):
         keys, values = packed.chunk(2, dim=-1)
         return keys, values
 
+    def scores(
+        self, hidden: torch.Tensor, context: torch.Tensor, context_rows: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Every head's scores q · k / √d_head before any mask or bias: (B, H, N_q, N_k)."""
+        query = self._split_heads(self.query(hidden))
+        key = self._split_heads(self._project_context(context, context_rows)[0])
+        return query @ key.transpose(-1, -2) * self.head_dim**-0.5
+
     def forward(
         self,
         hidden: torch.Tensor,

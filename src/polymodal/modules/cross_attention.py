@@ -40,6 +40,8 @@ class CrossAttentionLayer(nn.Module):
             the attention scores: each query finds an anchor token, and each head learns how
             its scores rise or fall with a token's distance from it. ``forward`` then needs
             the context tokens' ``positions``.
+        anchor_from_heads: with ``distance_bias``, the anchor is where this layer's heads look
+            (a learned mixture), not where an anchor head of the bias's own looks.
 
     Shapes:
         hidden: (B, N_q, D); context: (B, N_k, context_dim); context_mask: (B, N_k) bool;
@@ -62,6 +64,7 @@ class CrossAttentionLayer(nn.Module):
         context_dim: int | None = None,
         normalize_context: bool = True,
         distance_bias: bool = False,
+        anchor_from_heads: bool = False,
     ) -> None:
         super().__init__()
         self.norm_first = norm_first
@@ -78,7 +81,9 @@ class CrossAttentionLayer(nn.Module):
         self.ffn_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
         self.dropout = nn.Dropout(dropout)
         self.distance_bias = (
-            AnchorDistanceBias(dim, num_heads, context_dim) if distance_bias else None
+            AnchorDistanceBias(dim, num_heads, context_dim, anchor_from_heads=anchor_from_heads)
+            if distance_bias
+            else None
         )
 
     def forward(
@@ -131,4 +136,11 @@ class CrossAttentionLayer(nn.Module):
                 "tokens' positions: none were given (the context encoder must return them, e.g. "
                 "ConvImageEncoder(cell_coordinates=True))"
             )
-        return self.distance_bias(queries, context, positions, context_mask, context_rows)
+        head_scores = (
+            self.attention.scores(queries, context, context_rows)
+            if self.distance_bias.anchor_from_heads
+            else None
+        )
+        return self.distance_bias(
+            queries, context, positions, context_mask, context_rows, head_scores
+        )
