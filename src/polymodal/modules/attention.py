@@ -153,8 +153,10 @@ class MultiHeadAttention(nn.Module):
         self, hidden: torch.Tensor, context: torch.Tensor, context_rows: torch.Tensor | None = None
     ) -> torch.Tensor:
         """Every head's scores q · k / √d_head before any mask or bias: (B, H, N_q, N_k)."""
-        query = self._split_heads(self.query(hidden))
-        key = self._split_heads(self._project_context(context, context_rows)[0])
+        keys = self.key(context)
+        if context_rows is not None:
+            keys = keys.index_select(0, context_rows)
+        query, key = self._split_heads(self.query(hidden)), self._split_heads(keys)
         return query @ key.transpose(-1, -2) * self.head_dim**-0.5
 
     def forward(
