@@ -9,8 +9,10 @@ at zero. This rebuilds each run's model from its folder and checkpoint, runs the
 questions, and for the colour word of every question asks where each layer's anchor lies:
 within 4 pixels of the named object's centre, and on the object's side of the image's
 centre line (both axes). A model whose anchors sit on the object can rank by distance from
-it; one whose anchors wander cannot. Writes ``benchmarks/results/<NAME>.md`` and ``.json``
-with ``--results``.
+it; one whose anchors wander cannot. For comparison it also gives the share of each
+attention head's weight that the colour word puts on the cells its object covers (cells whose
+centre lies within a cell's width of the object's centre). Writes
+``benchmarks/results/<NAME>.md`` and ``.json`` with ``--results``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ RESULTS = Path(__file__).resolve().parent / "results"
 NEAR_PIXELS = 4.0
 
 
+def object_cells(centre: torch.Tensor, cells: int) -> torch.Tensor:
+    """Indices of the cells of a square map (row-major) whose centre lies within one cell's
+    width of ``centre`` (pixels) on both axes."""
+    side = round(cells**0.5)
+    width = IMAGE_SIZE / side
+    middles = (torch.arange(side) + 0.5) * width
+    near_x = (middles - centre[0]).abs() < width
+    near_y = (middles - centre[1]).abs() < width
+    return (near_y[:, None] & near_x[None, :]).flatten().nonzero().flatten()
+
+
 def anchor_layers(model: torch.nn.Module) -> list[Any]:
     """The model's ``AnchorDistanceBias`` modules, in layer order."""
     layers = [layer.distance_bias for layer in getattr(model.fusion, "layers", [])]
@@ -52,6 +65,7 @@ def analyse(run_dir: Path, checkpoint: str, split: str, questions: int) -> dict[
     folder = checkpoint_path(run.root, checkpoint)
     load_weights(model, folder)
     model.eval()
+    model.fusion.return_attentions = True
     biases = anchor_layers(model)
     dataset = components.build_dataset(config, split)
     loader = components.make_loader(
@@ -61,11 +75,14 @@ def analyse(run_dir: Path, checkpoint: str, split: str, questions: int) -> dict[
     vocabulary = transforms["question"].vocab
     near = [0] * len(biases)
     same_side = [0] * len(biases)
+    on_object: list[list[float]] = []  # per layer, per head: summed attention on the object
     seen = 0
     for batch in loader:
         batch = apply_batch_transforms(batch, batch_transforms)
-        model(batch)
+        maps = [m for name, m in model(batch).fused.attentions.items() if "->" in name]
         anchors = [bias.last_anchors for bias in biases]  # each (B, N_q, 2) in [-1, 1]
+        if not on_object:
+            on_object = [[0.0] * m.shape[1] for m in maps]
         for row, sample_id in enumerate(batch["id"]):
             _, image, number = str(sample_id).split("/")
             scene = dataset.scenes[int(image)]
@@ -73,6 +90,10 @@ def analyse(run_dir: Path, checkpoint: str, split: str, questions: int) -> dict[
             (named,) = [o for o in scene["objects"] if o["color"] == question["color"]]
             word = batch["question"].values[row].tolist().index(vocabulary[question["color"]])
             centre = torch.tensor(named["center"], dtype=torch.float32)
+            covered = object_cells(centre, maps[0].shape[-1])
+            for layer, weights in enumerate(maps):  # (B, H, N_q, N_cells)
+                for head, mass in enumerate(weights[row, :, word][:, covered].sum(-1).tolist()):
+                    on_object[layer][head] += mass
             for layer, found in enumerate(anchors):
                 place = (found[row, word] + 1) / 2 * IMAGE_SIZE  # pixels
                 near[layer] += float((place - centre).norm()) <= NEAR_PIXELS
@@ -92,6 +113,7 @@ def analyse(run_dir: Path, checkpoint: str, split: str, questions: int) -> dict[
         "questions": seen,
         "near": [100 * n / seen for n in near],
         "same_side": [100 * n / seen for n in same_side],
+        "attention_on_object": [[100 * m / seen for m in heads] for heads in on_object],
     }
 
 
@@ -122,6 +144,22 @@ def markdown(results: list[dict[str, Any]], split: str, command: str) -> str:
         lines.append(
             f"| {Path(result['run']).name} (seed {result['seed']}) | {result['step']:,} | {cells} |"
         )
+    lines += [
+        "",
+        "% of the colour word's attention on its object's cells, per layer and head:",
+        "",
+        "| run | "
+        + " | ".join(
+            f"layer {layer + 1}" for layer in range(len(results[0]["attention_on_object"]))
+        )
+        + " |",
+        "|---|" + "---|" * len(results[0]["attention_on_object"]),
+    ]
+    for result in results:
+        cells = " | ".join(
+            " / ".join(f"{mass:.0f}" for mass in heads) for heads in result["attention_on_object"]
+        )
+        lines.append(f"| {Path(result['run']).name} | {cells} |")
     return "\n".join(lines) + "\n"
 
 
