@@ -15,7 +15,6 @@ statistics moved. Writes ``benchmarks/results/<NAME>.md`` and ``.json`` with ``-
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
@@ -32,8 +31,7 @@ from polymodal.recipes.evaluate import evaluate
 from polymodal.recipes.run_dir import RunDir
 from polymodal.recipes.settings import data_settings
 from polymodal.training.checkpoint import checkpoint_path, load_weights
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from results_file import write_results
 
 
 @torch.no_grad()
@@ -110,10 +108,8 @@ def main() -> None:
     table = "\n".join(lines) + "\n"
     print(table)
     if args.results:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"{args.results}.md").write_text(table)
         record = {"command": command, "moved": moved, "before": before, "after": after}
-        (RESULTS / f"{args.results}.json").write_text(json.dumps(record, indent=1) + "\n")
+        write_results(args.results, table, record)
 
 
 if __name__ == "__main__":

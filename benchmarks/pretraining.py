@@ -37,8 +37,7 @@ from hardware import describe
 from polymodal.config import instantiate, load_config
 from polymodal.recipes.pretrain import pretrain
 from polymodal.recipes.train import TrainResult, train
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from results_file import write_results
 
 
 def _scene_key(scene: dict[str, Any]) -> str:
@@ -174,20 +173,14 @@ def main(arguments: Sequence[str] | None = None) -> None:
     }
     table = report(pretrained, seeds, command.strip(), overlap, setup)
     print(table)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.results}.md").write_text(table)
-    (RESULTS / f"{args.results}.json").write_text(
-        json.dumps(
-            {
-                "command": command,
-                "hardware": describe(),
-                "setup": setup,
-                "pretrain": pretrained,
-                "seeds": seeds,
-            },
-            indent=1,
-        )
-    )
+    record = {
+        "command": command,
+        "hardware": describe(),
+        "setup": setup,
+        "pretrain": pretrained,
+        "seeds": seeds,
+    }
+    write_results(args.results, table, record)
 
 
 def _mean_std(values: list[float]) -> str:

@@ -18,7 +18,6 @@ centre lies within a cell's width of the object's centre). Writes
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +30,8 @@ from polymodal.recipes import components
 from polymodal.recipes.run_dir import RunDir
 from polymodal.recipes.settings import data_settings
 from polymodal.training.checkpoint import checkpoint_path, load_training_state, load_weights
+from results_file import write_results
 
-RESULTS = Path(__file__).resolve().parent / "results"
 NEAR_PIXELS = 4.0
 
 
@@ -184,8 +183,7 @@ def main() -> None:
     text = markdown(results, args.split, command)
     print(text)
     if args.results:
-        (RESULTS / f"{args.results}.md").write_text(text)
-        (RESULTS / f"{args.results}.json").write_text(json.dumps(results, indent=2) + "\n")
+        write_results(args.results, text, results, indent=2)
 
 
 if __name__ == "__main__":

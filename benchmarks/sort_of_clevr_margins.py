@@ -26,8 +26,8 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from polymodal.data.synthetic.sort_of_clevr import IMAGE_SIZE
+from results_file import write_results
 
-RESULTS = Path(__file__).resolve().parent / "results"
 BANDS = ((0.0, 1.0), (1.0, 3.0), (3.0, 8.0), (8.0, 15.0), (15.0, math.inf))
 CENTRE_BANDS = ((0.0, 12.0), (12.0, 22.0), (22.0, math.inf))
 CEILING_MARGINS = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0)
@@ -190,8 +190,7 @@ def main() -> None:
     text = markdown(result, command)
     print(text)
     if args.results:
-        (RESULTS / f"{args.results}.md").write_text(text)
-        (RESULTS / f"{args.results}.json").write_text(json.dumps(result, indent=2) + "\n")
+        write_results(args.results, text, result, indent=2)
 
 
 if __name__ == "__main__":

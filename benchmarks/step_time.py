@@ -16,10 +16,8 @@ that one more override (e.g. ``optimizer.fused=false``). Writes
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -31,8 +29,7 @@ from polymodal.data.pipeline import apply_batch_transforms
 from polymodal.recipes import components
 from polymodal.recipes.settings import data_settings
 from polymodal.training.sampling import ResumableSampler
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from results_file import write_results
 
 
 class Stepper:
@@ -134,10 +131,8 @@ def main() -> None:
     table = "\n".join(lines) + "\n"
     print(table)
     if args.results:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"{args.results}.md").write_text(table)
         record = {"command": command, "hardware": describe(), "configs": rows}
-        (RESULTS / f"{args.results}.json").write_text(json.dumps(record, indent=1) + "\n")
+        write_results(args.results, table, record)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,6 @@ class AnchorDistanceBias(nn.Module):
     ) -> None:
         super().__init__()
         anchor_dim = anchor_dim or max(1, dim // num_heads)
-        self.anchor_from_heads = anchor_from_heads
         self.query = None if anchor_from_heads else nn.Linear(dim, anchor_dim)
         self.key = None if anchor_from_heads else nn.Linear(context_dim or dim, anchor_dim)
         # The heads' shares of the anchor, softmax(head_mixture): equal at the start.
@@ -66,6 +65,10 @@ class AnchorDistanceBias(nn.Module):
         self.slope_bias = nn.Parameter(torch.zeros(num_heads))
         self.gain = gain
         self.last_anchors: torch.Tensor | None = None
+
+    @property
+    def anchor_from_heads(self) -> bool:
+        return self.head_mixture is not None
 
     def forward(
         self,

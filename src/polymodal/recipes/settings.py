@@ -3,6 +3,7 @@ against dataclasses so that a misspelled key is an error, not silently ignored."
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -140,18 +141,15 @@ def training_settings(config: DictConfig) -> TrainingSettings:
         raise ConfigError("training.grad_accumulation must be ≥ 1")
     minutes = settings.max_minutes
     if isinstance(minutes, str):  # YAML reads 1e-3 (no dot) as text
-        try:
-            settings = replace(settings, max_minutes=float(minutes))
-            minutes = settings.max_minutes
-        except ValueError:
-            pass
+        with suppress(ValueError):
+            minutes = float(minutes)
     if minutes is not None and (
         isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0
     ):
         raise ConfigError(
             f"training.max_minutes must be a positive number of minutes, got {minutes!r}"
         )
-    return settings
+    return replace(settings, max_minutes=minutes)
 
 
 def data_settings(config: DictConfig) -> DataSettings:
