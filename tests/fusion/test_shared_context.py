@@ -36,9 +36,11 @@ def encoded_pair(padded_context: bool):
 
 @pytest.mark.parametrize("norm_first", [True, False])
 @pytest.mark.parametrize("padded_context", [False, True])
-@pytest.mark.parametrize("anchor_from_heads", [False, True])
+@pytest.mark.parametrize(
+    ("anchor", "shared_anchor"), [("head", False), ("mixture", False), ("sharpest", True)]
+)
 def test_shared_context_gives_what_a_gathered_one_gives(
-    norm_first, padded_context, anchor_from_heads
+    norm_first, padded_context, anchor, shared_anchor
 ):
     torch.manual_seed(0)
     fusion = CrossAttentionFusion(
@@ -50,7 +52,8 @@ def test_shared_context_gives_what_a_gathered_one_gives(
         dropout=0.0,
         norm_first=norm_first,
         distance_bias=True,
-        anchor_from_heads=anchor_from_heads,
+        anchor=anchor,
+        shared_anchor=shared_anchor,
         return_attentions=True,
     )
     with torch.no_grad():  # slopes start at zero: give the distance bias something to do

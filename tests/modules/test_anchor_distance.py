@@ -29,9 +29,10 @@ def _pointing_at(token: int, slopes: list[float], gain: float = 10.0) -> AnchorD
 def test_the_anchor_and_the_distances_by_hand() -> None:
     bias = _pointing_at(0, [-1.0, 2.0])
     hidden = torch.zeros(1, 3, 2)
-    scores = bias(hidden, CONTEXT, POSITIONS)
+    scores, anchors = bias(hidden, CONTEXT, POSITIONS)
     assert scores.shape == (1, 2, 3, 4)
-    torch.testing.assert_close(bias.last_anchors, torch.zeros(1, 3, 2), atol=1e-4, rtol=0)
+    torch.testing.assert_close(anchors, torch.zeros(1, 3, 2), atol=1e-4, rtol=0)
+    torch.testing.assert_close(bias.last_anchors, anchors)
     distances = torch.tensor([0.0, 1.0, 1.0, 1.0])  # from token 0: |(0.6, 0.8)| = 1
     torch.testing.assert_close(scores[0, 0, 1], -distances, atol=1e-3, rtol=0)
     torch.testing.assert_close(scores[0, 1, 2], 2 * distances, atol=3e-3, rtol=0)
@@ -39,7 +40,7 @@ def test_the_anchor_and_the_distances_by_hand() -> None:
     bias = _pointing_at(3, [-1.0])
     expected = -torch.tensor([1.0, 0.8**0.5, 0.4**0.5, 0.0])
     torch.testing.assert_close(
-        bias(hidden, CONTEXT, POSITIONS)[0, 0, 0], expected, atol=1e-3, rtol=0
+        bias(hidden, CONTEXT, POSITIONS).bias[0, 0, 0], expected, atol=1e-3, rtol=0
     )
 
 
@@ -131,9 +132,9 @@ def test_the_fusion_reads_the_positions_the_encoder_gives() -> None:
     torch.testing.assert_close(selected.positions[2], POSITIONS[0])
 
 
-def test_an_anchor_from_heads_starts_at_the_mean_of_their_places() -> None:
+def test_a_mixture_of_heads_starts_at_the_mean_of_their_places() -> None:
     torch.manual_seed(0)
-    layer = CrossAttentionLayer(8, 2, context_dim=4, distance_bias=True, anchor_from_heads=True)
+    layer = CrossAttentionLayer(8, 2, context_dim=4, distance_bias=True, anchor="mixture")
     assert layer.distance_bias.query is None
     hidden, context = torch.randn(2, 3, 8), torch.randn(2, 5, 4)
     positions = torch.rand(2, 5, 2) * 2 - 1
@@ -143,3 +144,61 @@ def test_an_anchor_from_heads_starts_at_the_mean_of_their_places() -> None:
     torch.testing.assert_close(layer.distance_bias.last_anchors, expected)
     with pytest.raises(ValueError, match="needs the attention's head_scores"):
         layer.distance_bias(hidden, context, positions)
+
+
+def test_the_sharpest_head_sets_the_anchor() -> None:
+    bias = AnchorDistanceBias(dim=2, num_heads=3, context_dim=4, anchor="sharpest")
+    # Query 0: head 1 is nearly all on token 3, the others spread. Query 1: head 2 on token 1.
+    head_scores = torch.zeros(1, 3, 2, 4)
+    head_scores[0, 1, 0, 3] = 20.0
+    head_scores[0, 0, 0, 0] = 1.0
+    head_scores[0, 2, 1, 1] = 20.0
+    head_scores[0, 1, 1, 2] = 2.0
+    bias(torch.zeros(1, 2, 2), CONTEXT, POSITIONS, head_scores=head_scores)
+    torch.testing.assert_close(bias.last_anchors[0], POSITIONS[0, [3, 1]], atol=1e-6, rtol=0.0)
+    with pytest.raises(ValueError, match="anchor must be one of"):
+        AnchorDistanceBias(dim=2, num_heads=3, anchor="best")
+
+
+def test_later_layers_measure_from_the_first_layers_anchor() -> None:
+    torch.manual_seed(0)
+    fusion = CrossAttentionFusion(
+        {"text": 8, "image": 4},
+        dim=8,
+        query="text",
+        context="image",
+        num_layers=3,
+        num_heads=2,
+        dropout=0.0,
+        distance_bias=True,
+        anchor="sharpest",
+        shared_anchor=True,
+    )
+    assert [layer.distance_bias.anchor for layer in fusion.layers] == ["sharpest", "given", "given"]
+    text = EncoderOutput(torch.randn(2, 3, 8), torch.ones(2, 3, dtype=bool), torch.randn(2, 8))
+    image = EncoderOutput(
+        torch.randn(2, 5, 4),
+        torch.ones(2, 5, dtype=bool),
+        torch.randn(2, 4),
+        positions=torch.rand(2, 5, 2),
+    )
+    fusion({"text": text, "image": image})
+    first, *later = (layer.distance_bias.last_anchors for layer in fusion.layers)
+    for anchors in later:
+        assert torch.equal(anchors, first)
+    with pytest.raises(ValueError, match="anchors are given exactly when"):
+        fusion.layers[1].distance_bias(text.tokens, image.tokens, image.positions)
+    with pytest.raises(ValueError, match="shared_anchor=True .* needs distance_bias=True"):
+        CrossAttentionFusion({"text": 8, "image": 4}, dim=8, query="text", shared_anchor=True)
+
+
+def test_given_anchors_are_measured_from_and_learn() -> None:
+    bias = AnchorDistanceBias(dim=2, num_heads=1, context_dim=4, anchor="given")
+    with torch.no_grad():
+        bias.slope_bias.fill_(-0.1)  # β = −1
+    anchors = POSITIONS[:, [3]].clone().requires_grad_()
+    scores = bias(torch.zeros(1, 1, 2), CONTEXT, POSITIONS, anchors=anchors).bias
+    expected = -torch.tensor([1.0, 0.8**0.5, 0.4**0.5, 0.0])
+    torch.testing.assert_close(scores[0, 0, 0], expected, atol=1e-3, rtol=0)
+    scores.sum().backward()
+    assert anchors.grad is not None and anchors.grad.abs().sum() > 0

@@ -103,7 +103,7 @@ class CoAttentionFusion(nn.Module):
             updated = {}
             for name in self.streams:
                 other = partner[name]
-                updated[name], weights = cross[name](
+                updated[name], weights, _ = cross[name](
                     hidden[name], hidden[other], masks[other], self.return_attentions
                 )
                 if weights is not None:

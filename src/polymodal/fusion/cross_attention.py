@@ -51,8 +51,14 @@ class CrossAttentionFusion(nn.Module):
             (:class:`~polymodal.modules.anchor_distance.AnchorDistanceBias`: "the object
             closest to the red one"); the context encoder must return token positions
             (``ConvImageEncoder(cell_coordinates=True)``).
-        anchor_from_heads: with ``distance_bias``, each layer's anchor is where its own heads
-            look (a learned mixture of their attention), not an anchor head of the bias's own.
+        anchor: with ``distance_bias``, which attention finds each word's anchor: ``"head"``
+            (one of the bias's own), ``"mixture"`` or ``"sharpest"`` (of the layer's own
+            heads: see :class:`~polymodal.modules.anchor_distance.AnchorDistanceBias`).
+        shared_anchor: with ``distance_bias``, only the first layer finds anchors; every
+            later layer measures distances from them. A layer's anchor and its distances
+            compete for the same heads — the colour word's heads must look at the object
+            to place the anchor, and away from it to find the object closest to it — so the
+            first layer finds the object and the later ones relate to it.
         gathers_shared_rows: a context shared between samples (one image, several questions)
             comes once per distinct image and each layer normalises and projects it once per
             image (``EncoderOutput.rows``); False has the model gather it to one row per
@@ -82,7 +88,8 @@ class CrossAttentionFusion(nn.Module):
         normalize_context: bool = True,
         self_attention: bool = False,
         distance_bias: bool = False,
-        anchor_from_heads: bool = False,
+        anchor: str = "head",
+        shared_anchor: bool = False,
         gathers_shared_rows: bool = True,
         return_attentions: bool = False,
     ) -> None:
@@ -90,6 +97,10 @@ class CrossAttentionFusion(nn.Module):
         for role, name in (("query", query), ("context", context)):
             if name not in input_dims:
                 raise ValueError(f"{role}={name!r} is not one of input_dims {list(input_dims)}")
+        if shared_anchor and not distance_bias:
+            raise ValueError(
+                "shared_anchor=True shares the distance bias's anchors: it needs distance_bias=True"
+            )
         if query == context:
             raise ValueError(f"query and context must be different modalities, got {query!r}")
         self.input_dims = dict(input_dims)
@@ -108,9 +119,9 @@ class CrossAttentionFusion(nn.Module):
                 context_dim=input_dims[context],
                 normalize_context=normalize_context,
                 distance_bias=distance_bias,
-                anchor_from_heads=anchor_from_heads,
+                anchor=anchor if index == 0 or not shared_anchor else "given",
             )
-            for _ in range(num_layers)
+            for index in range(num_layers)
         )
         self.self_layers = nn.ModuleList(
             TransformerEncoderLayer(
@@ -121,6 +132,7 @@ class CrossAttentionFusion(nn.Module):
         self.final_norm = nn.LayerNorm(dim) if norm_first else None
         self.return_attentions = return_attentions
         self.gathers_shared_rows = gathers_shared_rows
+        self.shared_anchor = shared_anchor
         self.output_dim = dim
         init_transformer_weights(self)
 
@@ -134,15 +146,19 @@ class CrossAttentionFusion(nn.Module):
             context_mask = answering.mask if rows is None else answering.mask[rows]
         hidden = self.query_projection(asking.tokens)
         attentions: dict[str, torch.Tensor] = {}
+        anchors = None
         for index, layer in enumerate(self.layers):
-            hidden, weights = layer(
+            hidden, weights, found = layer(
                 hidden,
                 answering.tokens,
                 context_mask,
                 return_weights=self.return_attentions,
                 positions=answering.positions,
                 context_rows=rows,
+                anchors=anchors,
             )
+            if self.shared_anchor and anchors is None:
+                anchors = found
             if weights is not None:
                 attentions[f"{self.query}->{self.context}/{index}"] = weights
             if self.self_layers:

@@ -53,7 +53,7 @@ class CrossmodalTransformer(nn.Module):
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         attentions = []
         for layer in self.layers:
-            target, weights = layer(target, source, source_mask, return_weights)
+            target, weights, _ = layer(target, source, source_mask, return_weights)
             if weights is not None:
                 attentions.append(weights)
         return self.final_norm(target), attentions

@@ -7,13 +7,28 @@ query), MulT's crossmodal transformer (the target modality queries a source moda
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import nn
 
-from polymodal.modules.anchor_distance import AnchorDistanceBias
+from polymodal.modules.anchor_distance import AnchorDistanceBias, AnchoredBias
 from polymodal.modules.attention import MultiHeadAttention
 from polymodal.modules.feed_forward import FeedForward
-from polymodal.modules.transformer import LayerOutput
+
+
+class CrossAttentionOutput(NamedTuple):
+    """One cross-attention layer's output.
+
+    Attributes:
+        hidden: (B, N_q, D).
+        attention: (B, heads, N_q, N_k) attention probabilities, or ``None`` unless asked for.
+        anchors: (B, N_q, P) the distance bias's anchors, or ``None`` without one.
+    """
+
+    hidden: torch.Tensor
+    attention: torch.Tensor | None
+    anchors: torch.Tensor | None = None
 
 
 class CrossAttentionLayer(nn.Module):
@@ -40,8 +55,10 @@ class CrossAttentionLayer(nn.Module):
             the attention scores: each query finds an anchor token, and each head learns how
             its scores rise or fall with a token's distance from it. ``forward`` then needs
             the context tokens' ``positions``.
-        anchor_from_heads: with ``distance_bias``, the anchor is where this layer's heads look
-            (a learned mixture), not where an anchor head of the bias's own looks.
+        anchor: with ``distance_bias``, which attention finds each query's anchor: ``"head"``
+            (one of the bias's own), ``"mixture"`` or ``"sharpest"`` (of this layer's heads),
+            or ``"given"`` (``forward`` gets another layer's ``anchors``); see
+            :class:`~polymodal.modules.anchor_distance.AnchorDistanceBias`.
 
     Shapes:
         hidden: (B, N_q, D); context: (B, N_k, context_dim); context_mask: (B, N_k) bool;
@@ -64,7 +81,7 @@ class CrossAttentionLayer(nn.Module):
         context_dim: int | None = None,
         normalize_context: bool = True,
         distance_bias: bool = False,
-        anchor_from_heads: bool = False,
+        anchor: str = "head",
     ) -> None:
         super().__init__()
         self.norm_first = norm_first
@@ -81,7 +98,7 @@ class CrossAttentionLayer(nn.Module):
         self.ffn_norm = nn.LayerNorm(dim, eps=layer_norm_eps)
         self.dropout = nn.Dropout(dropout)
         self.distance_bias = (
-            AnchorDistanceBias(dim, num_heads, context_dim, anchor_from_heads=anchor_from_heads)
+            AnchorDistanceBias(dim, num_heads, context_dim, anchor=anchor)
             if distance_bias
             else None
         )
@@ -94,31 +111,37 @@ class CrossAttentionLayer(nn.Module):
         return_weights: bool = False,
         positions: torch.Tensor | None = None,
         context_rows: torch.Tensor | None = None,
-    ) -> LayerOutput:
+        anchors: torch.Tensor | None = None,
+    ) -> CrossAttentionOutput:
+        """``anchors`` (B, N_q, P): another layer's, for ``anchor="given"``."""
         if self.norm_first:
             queries, context = self.attention_norm(hidden), self.context_norm(context)
+            anchored = self._bias(queries, context, positions, context_mask, context_rows, anchors)
             attended = self.attention(
                 queries,
                 context,
                 key_padding_mask=context_mask,
                 return_weights=return_weights,
-                bias=self._bias(queries, context, positions, context_mask, context_rows),
+                bias=None if anchored is None else anchored.bias,
                 context_rows=context_rows,
             )
             hidden = hidden + self.dropout(attended.output)
             hidden = hidden + self.feed_forward(self.ffn_norm(hidden))
         else:
+            anchored = self._bias(hidden, context, positions, context_mask, context_rows, anchors)
             attended = self.attention(
                 hidden,
                 context,
                 key_padding_mask=context_mask,
                 return_weights=return_weights,
-                bias=self._bias(hidden, context, positions, context_mask, context_rows),
+                bias=None if anchored is None else anchored.bias,
                 context_rows=context_rows,
             )
             hidden = self.attention_norm(hidden + self.dropout(attended.output))
             hidden = self.ffn_norm(hidden + self.feed_forward(hidden))
-        return LayerOutput(hidden, attended.weights)
+        return CrossAttentionOutput(
+            hidden, attended.weights, None if anchored is None else anchored.anchors
+        )
 
     def _bias(
         self,
@@ -127,7 +150,8 @@ class CrossAttentionLayer(nn.Module):
         positions: torch.Tensor | None,
         context_mask: torch.Tensor | None,
         context_rows: torch.Tensor | None,
-    ) -> torch.Tensor | None:
+        anchors: torch.Tensor | None,
+    ) -> AnchoredBias | None:
         if self.distance_bias is None:
             return None
         if positions is None:
@@ -138,9 +162,9 @@ class CrossAttentionLayer(nn.Module):
             )
         head_scores = (
             self.attention.scores(queries, context, context_rows)
-            if self.distance_bias.anchor_from_heads
+            if self.distance_bias.reads_heads
             else None
         )
         return self.distance_bias(
-            queries, context, positions, context_mask, context_rows, head_scores
+            queries, context, positions, context_mask, context_rows, head_scores, anchors
         )
