@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/sort_of_clevr_anchors.py RUN_DIR [RUN_DIR ...]
         [--checkpoint best] [--split val] [--questions 2000] [--results NAME]
 
-``AnchorDistanceBias`` measures distances from an anchor that a question word finds by an
-attention head of its own; the head is taught only through the distance slopes, which start
-at zero. This rebuilds each run's model from its folder and checkpoint, runs the split's
+``AnchorDistanceBias`` measures distances from an anchor that a question word finds by
+attention (an anchor head of its own, taught only through the distance slopes, which start at
+zero, or the layer's own heads; with ``shared_anchor`` every layer uses the first layer's).
+This rebuilds each run's model from its folder and checkpoint, runs the split's
 questions, and for the colour word of every question asks where each layer's anchor lies:
 within 4 pixels of the named object's centre, and on the object's side of the image's
 centre line (both axes). A model whose anchors sit on the object can rank by distance from
