@@ -188,8 +188,9 @@ def test_later_layers_measure_from_the_first_layers_anchor() -> None:
         assert torch.equal(anchors, first)
     with pytest.raises(ValueError, match="anchors are given exactly when"):
         fusion.layers[1].distance_bias(text.tokens, image.tokens, image.positions)
-    with pytest.raises(ValueError, match="shared_anchor=True .* needs distance_bias=True"):
-        CrossAttentionFusion({"text": 8, "image": 4}, dim=8, query="text", shared_anchor=True)
+    for choice in ({"shared_anchor": True}, {"anchor": "sharpest"}):
+        with pytest.raises(ValueError, match="they need distance_bias=True"):
+            CrossAttentionFusion({"text": 8, "image": 4}, dim=8, query="text", **choice)
 
 
 def test_given_anchors_are_measured_from_and_learn() -> None:

@@ -97,9 +97,10 @@ class CrossAttentionFusion(nn.Module):
         for role, name in (("query", query), ("context", context)):
             if name not in input_dims:
                 raise ValueError(f"{role}={name!r} is not one of input_dims {list(input_dims)}")
-        if shared_anchor and not distance_bias:
+        if (shared_anchor or anchor != "head") and not distance_bias:
             raise ValueError(
-                "shared_anchor=True shares the distance bias's anchors: it needs distance_bias=True"
+                f"anchor={anchor!r}, shared_anchor={shared_anchor} choose the distance bias's "
+                "anchors: they need distance_bias=True"
             )
         if query == context:
             raise ValueError(f"query and context must be different modalities, got {query!r}")

@@ -2,7 +2,7 @@
 
 from polymodal.modules.attention import AttentionOutput, MultiHeadAttention, scaled_dot_product
 from polymodal.modules.conv_stem import ConvStem
-from polymodal.modules.cross_attention import CrossAttentionLayer
+from polymodal.modules.cross_attention import CrossAttentionLayer, CrossAttentionOutput
 from polymodal.modules.decoder import DecoderLayerOutput, TransformerDecoderLayer
 from polymodal.modules.embeddings import ModalityTypeEmbedding, PatchEmbedding
 from polymodal.modules.feed_forward import ACTIVATIONS, FeedForward, activation_function
@@ -28,6 +28,7 @@ __all__ = [
     "AttentionOutput",
     "ConvStem",
     "CrossAttentionLayer",
+    "CrossAttentionOutput",
     "DecoderLayerOutput",
     "FeedForward",
     "LayerOutput",
