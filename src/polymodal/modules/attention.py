@@ -149,14 +149,25 @@ class MultiHeadAttention(nn.Module):
         keys, values = packed.chunk(2, dim=-1)
         return keys, values
 
-    def scores(
-        self, hidden: torch.Tensor, context: torch.Tensor, context_rows: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """Every head's scores q · k / √d_head before any mask or bias: (B, H, N_q, N_k)."""
-        keys = self.key(context)
-        if context_rows is not None:
-            keys = keys.index_select(0, context_rows)
-        query, key = self._split_heads(self.query(hidden)), self._split_heads(keys)
+    def project(
+        self,
+        hidden: torch.Tensor,
+        context: torch.Tensor | None = None,
+        context_rows: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, ...]:
+        """Queries from ``hidden``, keys and values from ``context`` (``hidden`` when
+        ``None``; ``context_rows`` as in :meth:`forward`): 3 × (B, H, N, d_head)."""
+        if hidden.dim() != 3:
+            raise ValueError(f"attention expects (B, N, D) inputs, got shape {tuple(hidden.shape)}")
+        if context is None:
+            return self._project_self(hidden)
+        query = self._split_heads(self.query(hidden))
+        key, value = map(self._split_heads, self._project_context(context, context_rows))
+        return query, key, value
+
+    def scores(self, query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
+        """Every head's scores q · k / √d_head before any mask or bias, from projected
+        queries and keys (:meth:`project`): (B, H, N_q, N_k)."""
         return query @ key.transpose(-1, -2) * self.head_dim**-0.5
 
     def forward(
@@ -183,18 +194,26 @@ class MultiHeadAttention(nn.Module):
                 and values projected once per distinct row; ``context`` is then
                 (B_distinct, N_k, context_dim).
         """
-        if hidden.dim() != 3:
-            raise ValueError(f"attention expects (B, N, D) inputs, got shape {tuple(hidden.shape)}")
-        if context is None:
-            query, key, value = self._project_self(hidden)
-        else:
-            query = self._split_heads(self.query(hidden))
-            key, value = map(self._split_heads, self._project_context(context, context_rows))
+        query, key, value = self.project(hidden, context, context_rows)
+        return self.attend(query, key, value, key_padding_mask, causal, return_weights, bias)
+
+    def attend(
+        self,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        key_padding_mask: torch.Tensor | None = None,
+        causal: bool = False,
+        return_weights: bool = False,
+        bias: torch.Tensor | None = None,
+    ) -> AttentionOutput:
+        """:meth:`forward` from projected queries, keys and values (:meth:`project`), for a
+        caller that needs them first (a bias computed from the heads' own scores)."""
         num_queries, num_keys = query.shape[-2], key.shape[-2]
         # The fused kernel has a cheaper causal path of its own when nothing else is masked.
         fused_causal = causal and key_padding_mask is None and num_queries == num_keys
         mask = attention_mask(
-            key_padding_mask, num_queries, num_keys, causal and not fused_causal, hidden.device
+            key_padding_mask, num_queries, num_keys, causal and not fused_causal, query.device
         )
         attended, weights = scaled_dot_product(
             query,
@@ -206,5 +225,5 @@ class MultiHeadAttention(nn.Module):
             return_weights=return_weights,
             bias=bias,
         )
-        merged = attended.transpose(1, 2).reshape(hidden.shape[0], num_queries, -1)
+        merged = attended.transpose(1, 2).reshape(query.shape[0], num_queries, -1)
         return AttentionOutput(self.out(merged), weights)

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from polymodal.modules.anchor_distance import AnchorDistanceBias, AnchoredBias
-from polymodal.modules.attention import MultiHeadAttention
+from polymodal.modules.attention import AttentionOutput, MultiHeadAttention
 from polymodal.modules.feed_forward import FeedForward
 
 
@@ -116,26 +116,14 @@ class CrossAttentionLayer(nn.Module):
         """``anchors`` (B, N_q, P): another layer's, for ``anchor="given"``."""
         if self.norm_first:
             queries, context = self.attention_norm(hidden), self.context_norm(context)
-            anchored = self._bias(queries, context, positions, context_mask, context_rows, anchors)
-            attended = self.attention(
-                queries,
-                context,
-                key_padding_mask=context_mask,
-                return_weights=return_weights,
-                bias=None if anchored is None else anchored.bias,
-                context_rows=context_rows,
+            attended, anchored = self._attend(
+                queries, context, context_mask, return_weights, positions, context_rows, anchors
             )
             hidden = hidden + self.dropout(attended.output)
             hidden = hidden + self.feed_forward(self.ffn_norm(hidden))
         else:
-            anchored = self._bias(hidden, context, positions, context_mask, context_rows, anchors)
-            attended = self.attention(
-                hidden,
-                context,
-                key_padding_mask=context_mask,
-                return_weights=return_weights,
-                bias=None if anchored is None else anchored.bias,
-                context_rows=context_rows,
+            attended, anchored = self._attend(
+                hidden, context, context_mask, return_weights, positions, context_rows, anchors
             )
             hidden = self.attention_norm(hidden + self.dropout(attended.output))
             hidden = self.ffn_norm(hidden + self.feed_forward(hidden))
@@ -143,28 +131,39 @@ class CrossAttentionLayer(nn.Module):
             hidden, attended.weights, None if anchored is None else anchored.anchors
         )
 
-    def _bias(
+    def _attend(
         self,
         queries: torch.Tensor,
         context: torch.Tensor,
-        positions: torch.Tensor | None,
         context_mask: torch.Tensor | None,
+        return_weights: bool,
+        positions: torch.Tensor | None,
         context_rows: torch.Tensor | None,
         anchors: torch.Tensor | None,
-    ) -> AnchoredBias | None:
-        if self.distance_bias is None:
-            return None
-        if positions is None:
-            raise ValueError(
-                "this cross-attention layer has distance_bias=True, which needs the context "
-                "tokens' positions: none were given (the context encoder must return them, e.g. "
-                "ConvImageEncoder(cell_coordinates=True))"
+    ) -> tuple[AttentionOutput, AnchoredBias | None]:
+        """The attention, with the distance bias when the layer has one. The queries and keys
+        are projected once: an anchor taken from the heads reads their scores before the bias."""
+        query, key, value = self.attention.project(queries, context, context_rows)
+        anchored = None
+        if self.distance_bias is not None:
+            if positions is None:
+                raise ValueError(
+                    "this cross-attention layer has distance_bias=True, which needs the context "
+                    "tokens' positions: none were given (the context encoder must return them, "
+                    "e.g. ConvImageEncoder(cell_coordinates=True))"
+                )
+            head_scores = (
+                self.attention.scores(query, key) if self.distance_bias.reads_heads else None
             )
-        head_scores = (
-            self.attention.scores(queries, context, context_rows)
-            if self.distance_bias.reads_heads
-            else None
+            anchored = self.distance_bias(
+                queries, context, positions, context_mask, context_rows, head_scores, anchors
+            )
+        attended = self.attention.attend(
+            query,
+            key,
+            value,
+            key_padding_mask=context_mask,
+            return_weights=return_weights,
+            bias=None if anchored is None else anchored.bias,
         )
-        return self.distance_bias(
-            queries, context, positions, context_mask, context_rows, head_scores, anchors
-        )
+        return attended, anchored
